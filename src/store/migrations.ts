@@ -1,0 +1,104 @@
+import { sql } from 'kysely'
+import type { Kysely, Migration, MigrationProvider } from 'kysely'
+
+export type StoreDialect = 'sqlite' | 'postgres'
+
+/**
+ * One migration set for both backends. The only difference is the type of
+ * epoch-millisecond columns: SQLite's INTEGER is already 64-bit, PostgreSQL
+ * needs BIGINT.
+ */
+function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
+  const time = dialect === 'postgres' ? 'bigint' : 'integer'
+  const serial = dialect === 'postgres' ? 'bigserial' : 'integer'
+
+  return {
+    '0001_core': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('orgs')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('status', 'text', (c) => c.notNull().defaultTo('active'))
+          .addColumn('created_at', time, (c) => c.notNull())
+          .execute()
+
+        await db.schema
+          .createTable('users')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('email', 'text', (c) => c.notNull().unique())
+          .addColumn('name', 'text')
+          .addColumn('status', 'text', (c) => c.notNull().defaultTo('active'))
+          .addColumn('password_hash', 'text')
+          .addColumn('created_at', time, (c) => c.notNull())
+          .execute()
+
+        await db.schema
+          .createTable('memberships')
+          .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id').onDelete('cascade'))
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('groups', 'text', (c) => c.notNull().defaultTo('[]'))
+          .addColumn('attributes', 'text', (c) => c.notNull().defaultTo('{}'))
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addPrimaryKeyConstraint('memberships_pk', ['org_id', 'user_id'])
+          .execute()
+
+        await db.schema
+          .createTable('projects')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id').onDelete('cascade'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addUniqueConstraint('projects_org_name_unique', ['org_id', 'name'])
+          .execute()
+
+        await db.schema
+          .createTable('api_keys')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id').onDelete('cascade'))
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('prefix', 'text', (c) => c.notNull())
+          .addColumn('secret_hash', 'text', (c) => c.notNull())
+          .addColumn('project_ids', 'text', (c) => c.notNull())
+          .addColumn('domain_access', 'text', (c) => c.notNull())
+          .addColumn('permissions', 'text', (c) => c.notNull())
+          .addColumn('expires_at', time)
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addColumn('last_used_at', time)
+          .addColumn('revoked_at', time)
+          .execute()
+        await db.schema.createIndex('api_keys_org').on('api_keys').column('org_id').execute()
+
+        await db.schema
+          .createTable('audit_events')
+          .addColumn('id', serial, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('chain_id', 'text', (c) => c.notNull())
+          .addColumn('chain_seq', time, (c) => c.notNull())
+          .addColumn('at', time, (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('org_id', 'text')
+          .addColumn('data', 'text', (c) => c.notNull())
+          .addColumn('prev_hash', 'text', (c) => c.notNull())
+          .addColumn('hash', 'text', (c) => c.notNull())
+          .addUniqueConstraint('audit_chain_seq_unique', ['chain_id', 'chain_seq'])
+          .execute()
+        await db.schema.createIndex('audit_events_at').on('audit_events').column('at').execute()
+        await db.schema.createIndex('audit_events_org_at').on('audit_events').columns(['org_id', 'at']).execute()
+
+        await db.schema
+          .createTable('store_counters')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('value', time, (c) => c.notNull())
+          .execute()
+        await sql`insert into store_counters (name, value) values ('credentials', 0)`.execute(db)
+      },
+    },
+  }
+}
+
+export function migrationProvider(dialect: StoreDialect): MigrationProvider {
+  return { getMigrations: async () => migrationsFor(dialect) }
+}

@@ -1,0 +1,50 @@
+import type { Kysely, Selectable } from 'kysely'
+import type { Database, ProjectTable } from '../database.js'
+import { newId } from '../../domain/ids.js'
+import { ConflictError } from '../../domain/errors.js'
+import { isUniqueViolation } from '../unique-violation.js'
+
+export type Project = Selectable<ProjectTable>
+
+/** Every method is scoped by the org id of the caller: a project of another org does not exist. */
+export class ProjectRepository {
+  readonly #db: Kysely<Database>
+  constructor(db: Kysely<Database>) {
+    this.#db = db
+  }
+
+  async create(orgId: string, name: string, now = Date.now()): Promise<Project> {
+    const project: Project = { id: newId('prj'), org_id: orgId, name, created_at: now }
+    try {
+      await this.#db.insertInto('projects').values(project).execute()
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError(`A project named "${name}" already exists in this organization`)
+      throw error
+    }
+    return project
+  }
+
+  list(orgId: string): Promise<Project[]> {
+    return this.#db.selectFrom('projects').selectAll().where('org_id', '=', orgId).orderBy('name').execute()
+  }
+
+  listByIds(orgId: string, ids: readonly string[]): Promise<Project[]> {
+    if (ids.length === 0) return Promise.resolve([])
+    return this.#db
+      .selectFrom('projects')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('id', 'in', [...ids])
+      .orderBy('name')
+      .execute()
+  }
+
+  findByRef(orgId: string, ref: string): Promise<Project | undefined> {
+    return this.#db
+      .selectFrom('projects')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where((eb) => eb.or([eb('id', '=', ref), eb('name', '=', ref)]))
+      .executeTakeFirst()
+  }
+}

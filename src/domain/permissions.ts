@@ -68,7 +68,8 @@ export function parsePermissions(text: string): PermissionParseResult {
     const colon = item.indexOf(':')
     if (colon <= 0) return { ok: false, error: `"${item}" is not resource:action; expected ${LIST_EXAMPLE}` }
     const resource = item.slice(0, colon)
-    if (!(resource in RESOURCE_ACTIONS)) {
+    // Own keys only: `in` would accept `constructor`, `__proto__` and `toString` from Object.prototype.
+    if (!Object.hasOwn(RESOURCE_ACTIONS, resource)) {
       return { ok: false, error: `unknown resource "${resource}"; expected one of ${RESOURCES.join(', ')}` }
     }
     const allowed: readonly string[] = RESOURCE_ACTIONS[resource as Resource]
@@ -111,9 +112,7 @@ export function permissionsFromObject(object: PermissionObject): PermissionSet {
 /** `data:read,saved_queries:read+write` — the compact form used in listings. */
 export function formatPermissions(set: PermissionSet): string {
   const object = permissionsToObject(set)
-  const parts = RESOURCES.filter((r) => object[r] !== undefined).map(
-    (r) => `${r}:${(object[r] as Action[]).join('+')}`,
-  )
+  const parts = RESOURCES.filter((r) => object[r] !== undefined).map((r) => `${r}:${(object[r] as Action[]).join('+')}`)
   if (object.admin === true) parts.push('admin')
   return parts.join(',')
 }

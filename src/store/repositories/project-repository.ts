@@ -18,7 +18,8 @@ export class ProjectRepository {
     try {
       await this.#db.insertInto('projects').values(project).execute()
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`A project named "${name}" already exists in this organization`)
+      if (isUniqueViolation(error))
+        throw new ConflictError(`A project named "${name}" already exists in this organization`)
       throw error
     }
     return project

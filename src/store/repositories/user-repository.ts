@@ -121,6 +121,8 @@ export class UserRepository {
       .where('users.email', '=', email.toLowerCase())
       .execute()
     const row = members[0]
-    return row === undefined ? undefined : { ...toMembership(row), email: row.email, name: row.name, status: row.status }
+    return row === undefined
+      ? undefined
+      : { ...toMembership(row), email: row.email, name: row.name, status: row.status }
   }
 }

@@ -1,0 +1,37 @@
+import type { z } from 'zod'
+import type { Principal } from '../domain/principal.js'
+import type { Permission } from '../domain/permissions.js'
+import type { Store } from '../store/store.js'
+
+/** What tools may use. Later layers (engines, policies) join here. */
+export interface ToolDeps {
+  readonly store: Store
+}
+
+export interface ToolContext {
+  readonly principal: Principal
+  readonly signal: AbortSignal
+  readonly deps: ToolDeps
+}
+
+/** A tool's answer: structured content plus a text rendering of it (SPEC §5). */
+export interface ToolOutput {
+  readonly structuredContent: Record<string, unknown>
+  readonly text: string
+}
+
+export interface ToolDefinition<S extends z.ZodObject = z.ZodObject> {
+  readonly name: string
+  readonly title: string
+  readonly description: string
+  readonly input: S
+  /** The permission a caller needs; `null` for tools any authenticated principal may call. Checked before the tool runs. */
+  readonly permission: Permission | null
+  readonly annotations?: { readonly readOnlyHint?: boolean; readonly openWorldHint?: boolean }
+  run(args: z.infer<S>, ctx: ToolContext): Promise<ToolOutput>
+}
+
+/** Keeps `run`'s argument type tied to the schema at the definition site. */
+export function defineTool<S extends z.ZodObject>(definition: ToolDefinition<S>): ToolDefinition {
+  return definition as unknown as ToolDefinition
+}

@@ -1,0 +1,111 @@
+import type { Principal } from '../domain/principal.js'
+import type { AuditSink } from '../domain/audit-sink.js'
+import type { ToolDefinition, ToolDeps } from './tool-definition.js'
+import { toolErrorCode, toolErrorResult } from './tool-error.js'
+import { redactArguments, redactString } from '../audit/redact-arguments.js'
+import { auditPrincipal } from '../audit/audit-event.js'
+import type { ToolErrorResult } from './tool-error.js'
+import type { ErrorCode } from '../domain/errors.js'
+
+export interface ToolSuccessResult {
+  readonly content: [{ readonly type: 'text'; readonly text: string }]
+  readonly structuredContent: Record<string, unknown>
+}
+
+export type ToolCallResult = ToolSuccessResult | ToolErrorResult
+
+/** Request facts that go into the call's audit record. */
+export interface CallMeta {
+  readonly ip?: string | undefined
+  readonly userAgent?: string | undefined
+}
+
+export interface ToolCallObserver {
+  onToolCall(tool: string, outcome: 'allow' | 'error', durationMs: number): void
+}
+
+/**
+ * Runs one tool call with validated arguments: the only place a tool's `run`
+ * is invoked, shared by the SDK path and the fast path, so both produce the
+ * same result and the same audit record.
+ */
+export class ToolRunner {
+  readonly #deps: ToolDeps
+  readonly #audit: AuditSink
+  readonly #observer: ToolCallObserver | undefined
+
+  constructor(deps: ToolDeps, audit: AuditSink, observer?: ToolCallObserver) {
+    this.#deps = deps
+    this.#audit = audit
+    this.#observer = observer
+  }
+
+  async run(
+    tool: ToolDefinition,
+    args: Record<string, unknown>,
+    principal: Principal,
+    signal: AbortSignal,
+    meta: CallMeta,
+    rawArgs: Readonly<Record<string, unknown>>,
+  ): Promise<ToolCallResult> {
+    const started = performance.now()
+    let result: ToolCallResult
+    let error: unknown
+    try {
+      const output = await tool.run(args, { principal, signal, deps: this.#deps })
+      result = { content: [{ type: 'text', text: output.text }], structuredContent: output.structuredContent }
+    } catch (caught) {
+      error = caught
+      result = toolErrorResult(caught)
+    }
+    const durationMs = performance.now() - started
+    const decision = error === undefined ? 'allow' : toolErrorCode(error) === 'AUTHZ_DENIED' ? 'deny' : 'error'
+    this.#observer?.onToolCall(tool.name, decision === 'allow' ? 'allow' : 'error', durationMs)
+    this.#audit.record({
+      type: 'mcp.call',
+      orgId: principal.orgId,
+      data: {
+        tool: tool.name,
+        arguments: redactArguments(rawArgs),
+        decision,
+        ...(error !== undefined && { reason: toolErrorCode(error), error_detail: errorDetail(error) }),
+        duration_ms: Math.round(durationMs * 1000) / 1000,
+        principal: auditPrincipal(principal),
+        ...(meta.ip !== undefined && { ip: meta.ip }),
+        ...(meta.userAgent !== undefined && { user_agent: meta.userAgent }),
+      },
+    })
+    return result
+  }
+
+  /** A call refused before any tool ran (unknown tool, invalid arguments): audited like any other. */
+  recordRefused(
+    tool: string,
+    reason: ErrorCode,
+    principal: Principal,
+    meta: CallMeta,
+    rawArgs: Readonly<Record<string, unknown>>,
+  ): void {
+    // A name the client made up never becomes a metric label: labels must stay a small, fixed set.
+    this.#observer?.onToolCall(reason === 'NOT_FOUND' ? '(unknown)' : tool, 'error', 0)
+    this.#audit.record({
+      type: 'mcp.call',
+      orgId: principal.orgId,
+      data: {
+        tool: redactString(tool),
+        arguments: redactArguments(rawArgs),
+        decision: 'error',
+        reason,
+        duration_ms: 0,
+        principal: auditPrincipal(principal),
+        ...(meta.ip !== undefined && { ip: meta.ip }),
+        ...(meta.userAgent !== undefined && { user_agent: meta.userAgent }),
+      },
+    })
+  }
+}
+
+function errorDetail(error: unknown): string | undefined {
+  if (error instanceof Error) return (error as { detail?: string }).detail ?? error.message
+  return undefined
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod'
+import { defineTool } from '../tool-definition.js'
+import { renderText, responseFormat } from '../response-format.js'
+import { permissionsToObject } from '../../domain/permissions.js'
+
+export const getAccessContext = defineTool({
+  name: 'get_access_context',
+  title: 'Get access context',
+  description:
+    'Describes who this credential acts as and what it may do: organization, principal, projects, scopes, ' +
+    'permissions, visible domains and connections, and which query modes are open.',
+  input: z.object({ response_format: responseFormat }),
+  permission: null,
+  annotations: { readOnlyHint: true, openWorldHint: false },
+  async run(args, { principal, deps }) {
+    const [org, projects] = await Promise.all([
+      deps.store.orgs.findById(principal.orgId),
+      deps.store.projects.listByIds(principal.orgId, principal.projectIds),
+    ])
+    const structuredContent = {
+      organization: { id: principal.orgId, name: org?.name ?? null },
+      principal: {
+        kind: principal.kind,
+        user_id: principal.userId ?? null,
+        email: principal.email ?? null,
+        role: principal.role,
+        groups: principal.groups,
+        tenant_id: principal.tenantId ?? null,
+        client_id: principal.clientId ?? null,
+        key_prefix: principal.keyPrefix ?? null,
+        expires_at: principal.expiresAt === null ? null : new Date(principal.expiresAt).toISOString(),
+      },
+      projects: projects.map((p) => ({ id: p.id, name: p.name })),
+      scopes: principal.scopes,
+      permissions: permissionsToObject(principal.permissions),
+      domain_access: principal.domainAccess,
+      // Domains and connections arrive with the data plane; until then nothing is visible.
+      visible_domains: [] as string[],
+      visible_connections: [] as string[],
+      query_modes: {
+        standard: principal.permissions.has('data:read'),
+        dev: principal.permissions.has('sql:read'),
+      },
+    }
+    return { structuredContent, text: renderText(structuredContent, args.response_format) }
+  },
+})

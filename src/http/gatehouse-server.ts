@@ -1,0 +1,141 @@
+import { createServer as createHttpServer } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { LogController, fastify } from 'fastify'
+import type { Logger } from 'pino'
+import type { GatehouseConfig } from '../config/config-schema.js'
+import type { Principal } from '../domain/principal.js'
+import { Store } from '../store/store.js'
+import { AuditWriter } from '../audit/audit-writer.js'
+import { CredentialCache } from '../auth/credential-cache.js'
+import { RevocationWatcher } from '../auth/revocation-watcher.js'
+import { LastUsedTracker } from '../auth/api-keys/last-used-tracker.js'
+import { ApiKeyVerifier } from '../auth/api-keys/api-key-verifier.js'
+import { Authenticator } from '../auth/authenticator.js'
+import { ToolRunner } from '../mcp/tool-runner.js'
+import { McpEndpoint } from '../mcp/mcp-endpoint.js'
+import { CORE_TOOLS } from '../mcp/tools/core-tools.js'
+import type { ToolDefinition } from '../mcp/tool-definition.js'
+import { ClientAddressResolver } from './client-address.js'
+import { createMcpHandler } from './mcp-handler.js'
+import { Metrics } from './metrics.js'
+import { protectedResourceMetadata, resourceMetadataUrl } from './protected-resource-metadata.js'
+
+export interface ServerOptions {
+  readonly logger: Logger
+  /** Polling interval of the revocation counter; the bound of SPEC §7 needs it well under 1 s. */
+  readonly revocationPollMs?: number
+  /** Benchmarks only: every /mcp request acts as this principal without authentication. */
+  readonly insecureFixedPrincipal?: Principal
+  /** Benchmarks only: send every message through the SDK, no fast path. */
+  readonly disableFastPath?: boolean
+  /** The tools served (default: the core tools); tests add tools with other permissions. */
+  readonly tools?: readonly ToolDefinition[]
+}
+
+export interface RunningServer extends AsyncDisposable {
+  /** `http://host:port` actually bound (the port may have been 0). */
+  readonly url: string
+  readonly store: Store
+  readonly audit: AuditWriter
+  readonly authenticator: Authenticator
+  close(): Promise<void>
+}
+
+/**
+ * The composition root of a server process: opens the store, wires
+ * authentication, the MCP endpoint and the audit writer, and serves HTTP.
+ * `/mcp` is answered by a plain node handler (the hot path); every other route
+ * goes through Fastify. `close()` stops accepting, lets requests finish, then
+ * closes in reverse order and flushes the audit log.
+ */
+export async function startServer(config: GatehouseConfig, options: ServerOptions): Promise<RunningServer> {
+  const { logger } = options
+  const store = Store.open(config.store.url)
+  await store.migrate()
+
+  const audit = new AuditWriter(store, {
+    batchSize: config.audit.batch_size,
+    flushIntervalMs: config.audit.flush_interval_ms,
+    onError: (error) => logger.error({ err: error }, 'audit records could not be written; they stay queued'),
+  })
+  const metrics = new Metrics()
+  const cache = new CredentialCache()
+  const lastUsed = new LastUsedTracker(store)
+  const authenticator = new Authenticator(cache, new ApiKeyVerifier(store, lastUsed, audit))
+  const watcher = new RevocationWatcher(store, () => cache.clear(), options.revocationPollMs ?? 250)
+  await watcher.poll()
+
+  const runner = new ToolRunner({ store }, audit, metrics)
+  const endpoint = await McpEndpoint.create(options.tools ?? CORE_TOOLS, runner, {
+    fastPath: options.disableFastPath !== true,
+  })
+  const publicUrl = config.server.public_url
+  const mcpHandler = createMcpHandler({
+    endpoint,
+    authenticator,
+    audit,
+    metrics,
+    addresses: new ClientAddressResolver(config.server.trust_proxy === false ? false : config.server.trust_proxy),
+    resourceMetadataUrl: resourceMetadataUrl(publicUrl),
+    allowedOrigins: config.server.allowed_origins,
+    maxBodyBytes: config.server.max_body_bytes,
+    ...(options.insecureFixedPrincipal !== undefined && { insecureFixedPrincipal: options.insecureFixedPrincipal }),
+  })
+
+  const app = fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.server.max_body_bytes,
+    forceCloseConnections: 'idle',
+    serverFactory: (fastifyHandler) => {
+      const route = (req: IncomingMessage, res: ServerResponse) => {
+        const url = req.url ?? '/'
+        if (url === '/mcp' || url.startsWith('/mcp?') || url === '/mcp/') mcpHandler(req, res)
+        else fastifyHandler(req, res)
+      }
+      const tls = config.server.tls
+      return (
+        tls === undefined ? createHttpServer(route) : createHttpsServer({ cert: tls.cert, key: tls.key }, route)
+      ) as Server
+    },
+  })
+
+  const metadata = protectedResourceMetadata(publicUrl)
+  for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp']) {
+    app.get(path, async (_req, reply) => reply.header('cache-control', 'public, max-age=3600').send(metadata))
+  }
+  app.get('/healthz', async () => ({ status: 'ok' }))
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await store.ping()
+      return { status: 'ready', checks: { store: 'ok' } }
+    } catch (error) {
+      logger.warn({ err: error }, 'readiness check failed: the store is unreachable')
+      return reply.code(503).send({ status: 'unavailable', checks: { store: 'unreachable' } })
+    }
+  })
+  app.get('/metrics', async (_req, reply) =>
+    reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
+  )
+
+  await app.listen({ host: config.server.host, port: config.server.port })
+  const address = app.server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const url = `${config.server.tls === undefined ? 'http' : 'https'}://${host}:${address.port}`
+
+  let closing: Promise<void> | undefined
+  const close = () => {
+    closing ??= (async () => {
+      await app.close()
+      await endpoint.close()
+      await watcher.close()
+      await lastUsed.close().catch((error: unknown) => logger.error({ err: error }, 'last_used_at could not be saved'))
+      await audit.close()
+      await store.close()
+    })()
+    return closing
+  }
+  return { url, store, audit, authenticator, close, [Symbol.asyncDispose]: close }
+}

@@ -1,0 +1,42 @@
+import type { Command } from 'commander'
+import type { GlobalOptions } from '../cli-context.js'
+import { withContext } from '../cli-context.js'
+import type { Output } from '../output.js'
+import { formatTable } from '../output.js'
+import { InputError } from '../../domain/errors.js'
+
+export function orgView(org: { id: string; name: string; status: string; created_at: number }) {
+  return { id: org.id, name: org.name, status: org.status, created_at: new Date(org.created_at).toISOString() }
+}
+
+export function registerOrgCommands(program: Command, output: Output): void {
+  const orgs = program.command('orgs').description('Organizations: the isolation boundary')
+
+  orgs
+    .command('create')
+    .description('Create an organization')
+    .argument('<name>', 'a unique name (letters, digits, ".", "_" and "-")')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { json?: boolean }, cmd: Command) => {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) {
+        throw new InputError(`"${name}" is not a valid organization name: use 1–63 letters, digits, ".", "_" or "-"`)
+      }
+      await withContext(cmd.optsWithGlobals<GlobalOptions>(), output, async (ctx) => {
+        const org = orgView(await ctx.store.orgs.create(name))
+        output.out(opts.json === true ? JSON.stringify(org) : `Created organization ${org.name} (${org.id})`)
+      })
+    })
+
+  orgs
+    .command('list')
+    .description('List organizations')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      await withContext(cmd.optsWithGlobals<GlobalOptions>(), output, async (ctx) => {
+        const rows = (await ctx.store.orgs.list()).map(orgView)
+        output.out(
+          opts.json === true ? JSON.stringify(rows) : formatTable(rows, ['id', 'name', 'status', 'created_at']),
+        )
+      })
+    })
+}

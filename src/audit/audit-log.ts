@@ -42,7 +42,7 @@ export async function readAuditLog(store: Pick<Store, 'audit'>, filter: AuditLog
   }
   const out: AuditLogEntry[] = []
   // Page through the log: the JSON filters run here, and the limit applies after them.
-  for (let beforeId: number | undefined; out.length < limit; ) {
+  for (let beforeId: number | undefined; out.length < limit;) {
     const page = await store.audit.query({ ...query, ...(beforeId === undefined ? {} : { beforeId }), limit: PAGE })
     for (const row of page) {
       const entry = entryOf(row)

@@ -8,6 +8,7 @@ import type { GatehouseConfig } from '../config/config-schema.js'
 import type { Principal } from '../domain/principal.js'
 import { Store } from '../store/store.js'
 import { AuditWriter } from '../audit/audit-writer.js'
+import { purgeAudit } from '../audit/audit-retention.js'
 import { CredentialCache } from '../auth/credential-cache.js'
 import { RevocationWatcher } from '../auth/revocation-watcher.js'
 import { LastUsedTracker } from '../auth/api-keys/last-used-tracker.js'
@@ -125,9 +126,21 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const url = `${config.server.tls === undefined ? 'http' : 'https'}://${host}:${address.port}`
 
+  // Retention (SPEC §8): once at start, then daily; each purge leaves checkpoints so `audit verify` still passes.
+  const purge = () =>
+    purgeAudit(store, audit, { retentionDays: config.audit.retention_days }).then(
+      (report) => report.chains.length > 0 && logger.info({ chains: report.chains.length }, 'audit retention purge'),
+      (error: unknown) => logger.error({ err: error }, 'audit retention purge failed'),
+    )
+  const purging = purge()
+  const purgeTimer = setInterval(() => void purge(), 86_400_000)
+  purgeTimer.unref()
+
   let closing: Promise<void> | undefined
   const close = () => {
     closing ??= (async () => {
+      clearInterval(purgeTimer)
+      await purging
       await app.close()
       await endpoint.close()
       await watcher.close()

@@ -287,6 +287,15 @@ describe('ApiKeyService.revoke', () => {
     expect(events).toEqual([{ type: 'key.revoked', orgId: w.orgId, data: { key_prefix: view.prefix, actor: 'cli' } }])
   })
 
+  it('audits a revocation once: revoking an already revoked key records nothing', async () => {
+    const w = await world()
+    const { view } = await service.create(input(w), T0)
+    await service.revoke(w.orgId, view.id, 'cli', T0 + 5)
+    events.length = 0
+    await service.revoke(w.orgId, view.id, 'cli', T0 + 6)
+    expect(events).toEqual([])
+  })
+
   it('revokes by the visible gk_ prefix as well', async () => {
     const w = await world()
     const { view } = await service.create(input(w), T0)

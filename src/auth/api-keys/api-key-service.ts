@@ -142,9 +142,10 @@ export class ApiKeyService {
   /** `orgId` null is the operator CLI, which may revoke any key by id. */
   async revoke(orgId: string | null, id: string, actor: string, now = Date.now()): Promise<ApiKeyView> {
     const keyId = id.startsWith('gk_') ? id.slice(3, 15) : id
-    const row = await this.#store.apiKeys.revoke(orgId, keyId, now)
-    if (row === undefined) throw new NotFoundError(`API key ${id}`)
-    this.#audit.record({ type: 'key.revoked', orgId: row.org_id, data: { key_prefix: row.prefix, actor } })
+    const revoked = await this.#store.apiKeys.revoke(orgId, keyId, now)
+    if (revoked === undefined) throw new NotFoundError(`API key ${id}`)
+    const { row, changed } = revoked
+    if (changed) this.#audit.record({ type: 'key.revoked', orgId: row.org_id, data: { key_prefix: row.prefix, actor } })
     return toApiKeyView(row, now)
   }
 }

@@ -17,7 +17,8 @@ const DECISIONS = ['allow', 'deny', 'error'] as const
 export function parseSince(text: string, now: number): number {
   const match = DURATION.exec(text)
   if (match !== null) return now - Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]
-  const at = Date.parse(text)
+  // A bare number is neither a duration nor a date (Date.parse would read "5" as the year 2001).
+  const at = /^\d+$/.test(text) ? Number.NaN : Date.parse(text)
   if (Number.isNaN(at))
     throw new InputError(`--since: "${text}" is not a duration like 30m, 24h, 7d or a date`, 'since')
   return at

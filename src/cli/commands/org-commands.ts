@@ -18,8 +18,11 @@ export function registerOrgCommands(program: Command, output: Output): void {
     .argument('<name>', 'a unique name (letters, digits, ".", "_" and "-")')
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { json?: boolean }, cmd: Command) => {
-      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) {
-        throw new InputError(`"${name}" is not a valid organization name: use 1–63 letters, digits, ".", "_" or "-"`)
+      // A name shaped like an id would make `--org`/`--project` ambiguous, since both take a name or an id.
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name) || name.startsWith('org_')) {
+        throw new InputError(
+          `"${name}" is not a valid organization name: use 1–63 letters, digits, ".", "_" or "-", not starting with org_`,
+        )
       }
       await withContext(cmd.optsWithGlobals<GlobalOptions>(), output, async (ctx) => {
         const org = orgView(await ctx.store.orgs.create(name))

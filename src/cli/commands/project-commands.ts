@@ -20,8 +20,11 @@ export function registerProjectCommands(program: Command, output: Output): Comma
     .argument('<name>', 'a name unique in the organization')
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { org: string; json?: boolean }, cmd: Command) => {
-      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) {
-        throw new InputError(`"${name}" is not a valid project name: use 1–63 letters, digits, ".", "_" or "-"`)
+      // A name shaped like an id would make `--org`/`--project` ambiguous, since both take a name or an id.
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name) || name.startsWith('prj_')) {
+        throw new InputError(
+          `"${name}" is not a valid project name: use 1–63 letters, digits, ".", "_" or "-", not starting with prj_`,
+        )
       }
       await withContext(cmd.optsWithGlobals<GlobalOptions>(), output, async (ctx) => {
         const org = await ctx.org(opts.org)

@@ -39,27 +39,38 @@ export class ApiKeyRepository {
 
   /**
    * Revokes for good: a revoked key keeps its row (it stays in the list) and
-   * `revoked_at` is never cleared. Returns the row, or undefined when no key of
-   * that org has that id. Revoking twice keeps the first time.
+   * `revoked_at` is never cleared. Returns the row and whether this call revoked
+   * it, or undefined when no key of that org has that id. Revoking twice keeps
+   * the first time (the update only matches a key that is not yet revoked, so
+   * two concurrent revocations cannot both win).
    */
-  async revoke(orgId: string | null, id: string, now = Date.now()): Promise<ApiKeyRow | undefined> {
+  async revoke(
+    orgId: string | null,
+    id: string,
+    now = Date.now(),
+  ): Promise<{ row: ApiKeyRow; changed: boolean } | undefined> {
     const result = await this.#db.transaction().execute(async (trx) => {
-      let query = trx.selectFrom('api_keys').selectAll().where('id', '=', id)
-      if (orgId !== null) query = query.where('org_id', '=', orgId)
-      const row = await query.executeTakeFirst()
-      if (row === undefined) return undefined
-      if (row.revoked_at === null) {
-        await trx.updateTable('api_keys').set({ revoked_at: now }).where('id', '=', id).execute()
+      let update = trx
+        .updateTable('api_keys')
+        .set({ revoked_at: now })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+      if (orgId !== null) update = update.where('org_id', '=', orgId)
+      const { numUpdatedRows } = await update.executeTakeFirstOrThrow()
+      const changed = numUpdatedRows > 0n
+      if (changed) {
         await trx
           .updateTable('store_counters')
           .set((eb) => ({ value: eb('value', '+', 1) }))
           .where('name', '=', 'credentials')
           .execute()
-        return { ...row, revoked_at: now }
       }
-      return row
+      let query = trx.selectFrom('api_keys').selectAll().where('id', '=', id)
+      if (orgId !== null) query = query.where('org_id', '=', orgId)
+      const row = await query.executeTakeFirst()
+      return row === undefined ? undefined : { row, changed }
     })
-    if (result !== undefined) this.#changed()
+    if (result?.changed === true) this.#changed()
     return result
   }
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server'
+import { PROTOCOL_VERSION_META_KEY, SUPPORTED_PROTOCOL_VERSIONS, isLegacyRequest } from '@modelcontextprotocol/server'
 import type { JSONRPCNotification, JSONRPCRequest } from '@modelcontextprotocol/server'
 import type { Principal } from '../domain/principal.js'
 import { AuthenticationError, GatehouseError, InsufficientScopeError, isGatehouseError } from '../domain/errors.js'
@@ -29,6 +29,7 @@ export interface McpHandlerOptions {
 }
 
 const SUPPORTED_VERSIONS: readonly string[] = SUPPORTED_PROTOCOL_VERSIONS
+const FIRST_MODERN_REVISION = '2026-07-28'
 const JSON_HEADERS = { 'content-type': 'application/json' }
 
 type Message = Record<string, unknown>
@@ -138,7 +139,7 @@ export function createMcpHandler(options: McpHandlerOptions): (req: IncomingMess
     }
 
     const version = req.headers['mcp-protocol-version']
-    if (typeof version === 'string' && !SUPPORTED_VERSIONS.includes(version)) {
+    if (typeof version === 'string' && version < FIRST_MODERN_REVISION && !SUPPORTED_VERSIONS.includes(version)) {
       return sendJsonRpcError(
         res,
         400,
@@ -157,6 +158,17 @@ export function createMcpHandler(options: McpHandlerOptions): (req: IncomingMess
       if (needed !== null && !principal.permissions.has(needed)) {
         const scope = needed === 'admin' ? 'mcp:read' : SCOPE_FOR_PERMISSION[needed]
         return sendError(res, new InsufficientScopeError(scope), cors)
+      }
+    }
+
+    // 2026-07-28 traffic names its revision in a header and a per-message `_meta` envelope; the cheap test
+    // keeps the SDK's classifier off the path of 2025-era requests.
+    if ((typeof version === 'string' && version >= FIRST_MODERN_REVISION) || raw.includes(PROTOCOL_VERSION_META_KEY)) {
+      const gone = new AbortController()
+      res.once('close', () => !res.writableFinished && gone.abort())
+      const request = webRequest(req, raw, gone.signal)
+      if (!(await isLegacyRequest(request, body))) {
+        return sendWebResponse(res, await options.endpoint.modern(request, body, principal, meta), cors)
       }
     }
 
@@ -225,6 +237,26 @@ export function createMcpHandler(options: McpHandlerOptions): (req: IncomingMess
       },
     )
   }
+}
+
+/** The web `Request` the SDK's modern entry takes; the body was already read (and size-checked). */
+function webRequest(req: IncomingMessage, raw: string, signal: AbortSignal): Request {
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue
+    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item)
+  }
+  return new Request(`http://gatehouse.internal${req.url ?? '/mcp'}`, { method: 'POST', headers, body: raw, signal })
+}
+
+async function sendWebResponse(res: ServerResponse, response: Response, cors: Record<string, string>): Promise<number> {
+  const headers: Record<string, string> = { ...cors }
+  response.headers.forEach((value, name) => (headers[name] = value))
+  res.writeHead(response.status, headers)
+  if (response.body !== null)
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk)
+  res.end()
+  return response.status
 }
 
 function isObject(value: unknown): value is Message {

@@ -1,19 +1,12 @@
-import { McpServer, specTypeSchemas } from '@modelcontextprotocol/server'
-import type { AuthInfo, JSONRPCNotification, JSONRPCRequest, MessageExtraInfo } from '@modelcontextprotocol/server'
+import { createMcpHandler, specTypeSchemas } from '@modelcontextprotocol/server'
+import type { JSONRPCNotification, JSONRPCRequest, McpHttpHandler, McpServer } from '@modelcontextprotocol/server'
 import type { Principal } from '../domain/principal.js'
 import type { Permission } from '../domain/permissions.js'
 import type { ToolDefinition } from './tool-definition.js'
 import type { CallMeta, ToolRunner } from './tool-runner.js'
 import { InProcessTransport } from './in-process-transport.js'
 import type { JsonRpcReply } from './in-process-transport.js'
-
-export const SERVER_INFO = { name: 'gatehouse', version: '0.1.0' } as const
-
-/** What the endpoint passes through the SDK to a tool handler, in `AuthInfo.extra`. */
-interface CallExtra {
-  readonly principal: Principal
-  readonly meta: CallMeta
-}
+import { authInfoOf, createSdkServer, messageExtra } from './sdk-server.js'
 
 /**
  * One long-lived SDK `McpServer` behind an in-process transport, plus a fast
@@ -21,6 +14,10 @@ interface CallExtra {
  * per-request facts (principal, source address) travel with each message and
  * are never stored on the shared instance, whose own per-client state (the
  * last `initialize`'s capabilities) nothing here reads.
+ *
+ * Protocol revision 2026-07-28 (per-request `_meta` envelope, `server/discover`)
+ * is served by the SDK's own entry, which binds the revision and the client's
+ * envelope to a server instance per request; that leg has no fast path.
  */
 export class McpEndpoint implements AsyncDisposable {
   readonly #server: McpServer
@@ -29,28 +26,14 @@ export class McpEndpoint implements AsyncDisposable {
   readonly #runner: ToolRunner
   readonly #fastPath: boolean
 
+  readonly #modern: McpHttpHandler
+
   private constructor(tools: readonly ToolDefinition[], runner: ToolRunner, fastPath: boolean) {
     this.#tools = new Map(tools.map((t) => [t.name, t]))
     this.#runner = runner
     this.#fastPath = fastPath
-    this.#server = new McpServer(SERVER_INFO, { capabilities: { tools: { listChanged: false } } })
-    for (const tool of tools) {
-      this.#server.registerTool(
-        tool.name,
-        {
-          title: tool.title,
-          description: tool.description,
-          inputSchema: tool.input,
-          ...(tool.annotations !== undefined && { annotations: tool.annotations }),
-        },
-        async (args: Record<string, unknown>, ctx) => {
-          const extra = ctx.http?.authInfo?.extra as CallExtra | undefined
-          // Every message is dispatched with its principal; a call without one is a wiring fault, never allowed.
-          if (extra === undefined) throw new Error('tools/call dispatched without a principal')
-          return this.#runner.run(tool, args, extra.principal, ctx.mcpReq.signal, extra.meta, args) as never
-        },
-      )
-    }
+    this.#server = createSdkServer(tools, runner)
+    this.#modern = createMcpHandler(() => createSdkServer(tools, runner), { legacy: 'reject' })
   }
 
   static async create(
@@ -115,11 +98,33 @@ export class McpEndpoint implements AsyncDisposable {
     return { kind: 'valid', tool, args: parsed.data as Record<string, unknown>, rawArgs }
   }
 
+  /**
+   * Serves one 2026-07-28 request through the SDK's entry. `body` is the parsed
+   * JSON of `request`; tool calls in it are audited like on the legacy leg.
+   */
+  async modern(request: Request, body: unknown, principal: Principal, meta: CallMeta): Promise<Response> {
+    for (const message of Array.isArray(body) ? body : [body]) {
+      if (isObject(message) && message.method === 'tools/call')
+        this.#auditRefused(message as JSONRPCRequest, principal, meta)
+    }
+    return this.#modern.fetch(request, { authInfo: authInfoOf(principal, meta), parsedBody: body })
+  }
+
+  #auditRefused(message: JSONRPCRequest, principal: Principal, meta: CallMeta): ToolCallClass {
+    const call = this.#classify(message)
+    // The SDK answers these with its own error; the call is audited here, since no tool runs.
+    if (call.kind === 'invalid')
+      this.#runner.recordRefused(call.tool.name, 'INPUT_INVALID', principal, meta, call.rawArgs)
+    if (call.kind === 'unknown') this.#runner.recordRefused(call.name, 'NOT_FOUND', principal, meta, call.rawArgs)
+    return call
+  }
+
   notify(message: JSONRPCNotification, principal: Principal, meta: CallMeta): void {
     this.#transport.notify(message, messageExtra(principal, meta))
   }
 
   async close(): Promise<void> {
+    await this.#modern.close()
     await this.#server.close()
   }
 
@@ -141,14 +146,6 @@ type ToolCallClass =
       readonly rawArgs: Record<string, unknown>
     }
 
-function messageExtra(principal: Principal, meta: CallMeta): MessageExtraInfo {
-  // The credential itself never enters the SDK: `token` carries the credential's id only.
-  const authInfo: AuthInfo = {
-    token: principal.tokenId,
-    clientId: principal.clientId ?? principal.keyPrefix ?? principal.kind,
-    scopes: [...principal.scopes],
-    ...(principal.expiresAt !== null && { expiresAt: Math.floor(principal.expiresAt / 1000) }),
-    extra: { principal, meta } satisfies CallExtra as unknown as Record<string, unknown>,
-  }
-  return { authInfo }
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

@@ -58,9 +58,13 @@ describe('gatehouse serve with the official MCP client SDK', () => {
   })
 
   const connect = async (credential: string, versions?: string[]) => {
+    const modern = versions?.some((v) => v >= '2026-07-28') === true
     const client = new Client(
       { name: 'e2e', version: '1.0.0' },
-      versions === undefined ? {} : { supportedProtocolVersions: versions },
+      {
+        ...(versions !== undefined && { supportedProtocolVersions: versions }),
+        ...(modern && { versionNegotiation: { mode: 'auto' as const } }),
+      },
     )
     const transport = new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
       requestInit: { headers: { authorization: `Bearer ${credential}` } },
@@ -69,26 +73,33 @@ describe('gatehouse serve with the official MCP client SDK', () => {
     return client
   }
 
-  it.each([['2025-06-18'], ['2025-11-25']])('connects, lists tools and calls them at protocol %s', async (version) => {
-    const client = await connect(key, [version])
-    try {
-      expect(client.getServerVersion()?.name).toBe('gatehouse')
-      const { tools } = await client.listTools()
-      expect(tools.map((t) => t.name)).toEqual(['get_access_context', 'list_projects'])
-      const projects = await client.callTool({ name: 'list_projects', arguments: {} })
-      expect(projects.structuredContent).toEqual({ projects: [{ id: projectId, name: 'analytics' }] })
-      const context = await client.callTool({ name: 'get_access_context', arguments: { response_format: 'markdown' } })
-      expect(context.structuredContent).toMatchObject({
-        organization: { name: 'acme' },
-        principal: { kind: 'api_key', email: 'ana@acme.test', role: 'admin', groups: ['emea'] },
-        permissions: { data: ['read'], domains: ['read'], saved_queries: ['read'] },
-        query_modes: { standard: true, dev: false },
-      })
-      expect((context.content as { text: string }[])[0]?.text).toContain('- **organization**:')
-    } finally {
-      await client.close()
-    }
-  })
+  it.each([['2025-06-18'], ['2025-11-25'], ['2026-07-28']])(
+    'connects, lists tools and calls them at protocol %s',
+    async (version) => {
+      const client = await connect(key, [version])
+      try {
+        expect(client.getServerVersion()?.name).toBe('gatehouse')
+        expect(client.getNegotiatedProtocolVersion()).toBe(version)
+        const { tools } = await client.listTools()
+        expect(tools.map((t) => t.name)).toEqual(['get_access_context', 'list_projects'])
+        const projects = await client.callTool({ name: 'list_projects', arguments: {} })
+        expect(projects.structuredContent).toEqual({ projects: [{ id: projectId, name: 'analytics' }] })
+        const context = await client.callTool({
+          name: 'get_access_context',
+          arguments: { response_format: 'markdown' },
+        })
+        expect(context.structuredContent).toMatchObject({
+          organization: { name: 'acme' },
+          principal: { kind: 'api_key', email: 'ana@acme.test', role: 'admin', groups: ['emea'] },
+          permissions: { data: ['read'], domains: ['read'], saved_queries: ['read'] },
+          query_modes: { standard: true, dev: false },
+        })
+        expect((context.content as { text: string }[])[0]?.text).toContain('- **organization**:')
+      } finally {
+        await client.close()
+      }
+    },
+  )
 
   it('reports invalid arguments as a tool error through the SDK', async () => {
     const client = await connect(key)
@@ -112,8 +123,8 @@ describe('gatehouse serve with the official MCP client SDK', () => {
     const store = Store.open(`sqlite:${join(dir, 'state.db')}`)
     try {
       const calls = await store.audit.query({ type: 'mcp.call' })
-      // 5 here, 2 + 2 in the protocol tests, 1 failed call with invalid arguments.
-      expect(calls.length).toBe(10)
+      // 5 here, 2 per protocol revision, 1 failed call with invalid arguments.
+      expect(calls.length).toBe(12)
       const verified = await runCli(['--config', configPath, 'audit', 'verify'])
       expect(verified.stdout).toContain('OK:')
       expect(verified.code).toBe(0)

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster'
 import { Command, CommanderError } from 'commander'
 import { isGatehouseError } from '../domain/errors.js'
 import type { Output } from './output.js'
@@ -49,4 +50,6 @@ export async function run(argv: readonly string[], output: Output = processOutpu
 
 export async function main(argv: readonly string[]): Promise<void> {
   process.exitCode = await run(argv)
+  // A `serve --workers` worker's IPC channel to the primary would keep it alive once everything else is closed.
+  if (cluster.isWorker) process.disconnect()
 }

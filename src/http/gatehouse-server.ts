@@ -53,102 +53,113 @@ export interface RunningServer extends AsyncDisposable {
  */
 export async function startServer(config: GatehouseConfig, options: ServerOptions): Promise<RunningServer> {
   const { logger } = options
-  const store = Store.open(config.store.url)
-  await store.migrate()
-
-  const audit = new AuditWriter(store, {
-    batchSize: config.audit.batch_size,
-    flushIntervalMs: config.audit.flush_interval_ms,
-    onError: (error) => logger.error({ err: error }, 'audit records could not be written; they stay queued'),
-  })
-  const metrics = new Metrics()
-  const cache = new CredentialCache()
-  const lastUsed = new LastUsedTracker(store)
-  const authenticator = new Authenticator(cache, new ApiKeyVerifier(store, lastUsed, audit))
-  const watcher = new RevocationWatcher(store, () => cache.clear(), options.revocationPollMs ?? 250)
-  await watcher.poll()
-
-  const runner = new ToolRunner({ store }, audit, metrics)
-  const endpoint = await McpEndpoint.create(options.tools ?? CORE_TOOLS, runner, {
-    fastPath: options.disableFastPath !== true,
-  })
-  const publicUrl = config.server.public_url
-  const mcpHandler = createMcpHandler({
-    endpoint,
-    authenticator,
-    audit,
-    metrics,
-    addresses: new ClientAddressResolver(config.server.trust_proxy === false ? false : config.server.trust_proxy),
-    resourceMetadataUrl: resourceMetadataUrl(publicUrl),
-    allowedOrigins: config.server.allowed_origins,
-    maxBodyBytes: config.server.max_body_bytes,
-    ...(options.insecureFixedPrincipal !== undefined && { insecureFixedPrincipal: options.insecureFixedPrincipal }),
-  })
-
-  const app = fastify({
-    loggerInstance: logger,
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: config.server.max_body_bytes,
-    forceCloseConnections: 'idle',
-    serverFactory: (fastifyHandler) => {
-      const route = (req: IncomingMessage, res: ServerResponse) => {
-        const url = req.url ?? '/'
-        if (url === '/mcp' || url.startsWith('/mcp?') || url === '/mcp/') mcpHandler(req, res)
-        else fastifyHandler(req, res)
-      }
-      const tls = config.server.tls
-      return (
-        tls === undefined ? createHttpServer(route) : createHttpsServer({ cert: tls.cert, key: tls.key }, route)
-      ) as Server
-    },
-  })
-
-  const metadata = protectedResourceMetadata(publicUrl)
-  for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp']) {
-    app.get(path, async (_req, reply) => reply.header('cache-control', 'public, max-age=3600').send(metadata))
-  }
-  app.get('/healthz', async () => ({ status: 'ok' }))
-  app.get('/readyz', async (_req, reply) => {
-    try {
-      await store.ping()
-      return { status: 'ready', checks: { store: 'ok' } }
-    } catch (error) {
-      logger.warn({ err: error }, 'readiness check failed: the store is unreachable')
-      return reply.code(503).send({ status: 'unavailable', checks: { store: 'unreachable' } })
+  // What is opened is closed in reverse order, on shutdown and when the start itself fails.
+  const closers: (() => Promise<unknown>)[] = []
+  const closeAll = async () => {
+    for (const closeOne of closers.reverse()) {
+      await closeOne().catch((error: unknown) => logger.error({ err: error }, 'a resource failed to close'))
     }
-  })
-  app.get('/metrics', async (_req, reply) =>
-    reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
-  )
+  }
+  try {
+    const store = Store.open(config.store.url)
+    closers.push(() => store.close())
+    await store.migrate()
 
-  await app.listen({ host: config.server.host, port: config.server.port })
-  const address = app.server.address() as AddressInfo
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  const url = `${config.server.tls === undefined ? 'http' : 'https'}://${host}:${address.port}`
+    const audit = new AuditWriter(store, {
+      batchSize: config.audit.batch_size,
+      flushIntervalMs: config.audit.flush_interval_ms,
+      onError: (error) => logger.error({ err: error }, 'audit records could not be written; they stay queued'),
+    })
+    closers.push(() => audit.close())
+    const metrics = new Metrics()
+    const cache = new CredentialCache()
+    const lastUsed = new LastUsedTracker(store)
+    closers.push(() => lastUsed.close())
+    const authenticator = new Authenticator(cache, new ApiKeyVerifier(store, lastUsed, audit))
+    const watcher = new RevocationWatcher(store, () => cache.clear(), options.revocationPollMs ?? 250)
+    closers.push(() => watcher.close())
+    await watcher.poll()
 
-  // Retention (SPEC §8): once at start, then daily; each purge leaves checkpoints so `audit verify` still passes.
-  const purge = () =>
-    purgeAudit(store, audit, { retentionDays: config.audit.retention_days }).then(
-      (report) => report.chains.length > 0 && logger.info({ chains: report.chains.length }, 'audit retention purge'),
-      (error: unknown) => logger.error({ err: error }, 'audit retention purge failed'),
+    const runner = new ToolRunner({ store }, audit, metrics)
+    const endpoint = await McpEndpoint.create(options.tools ?? CORE_TOOLS, runner, {
+      fastPath: options.disableFastPath !== true,
+    })
+    closers.push(() => endpoint.close())
+    const publicUrl = config.server.public_url
+    const mcpHandler = createMcpHandler({
+      endpoint,
+      authenticator,
+      audit,
+      metrics,
+      addresses: new ClientAddressResolver(config.server.trust_proxy === false ? false : config.server.trust_proxy),
+      resourceMetadataUrl: resourceMetadataUrl(publicUrl),
+      allowedOrigins: config.server.allowed_origins,
+      maxBodyBytes: config.server.max_body_bytes,
+      ...(options.insecureFixedPrincipal !== undefined && { insecureFixedPrincipal: options.insecureFixedPrincipal }),
+    })
+
+    const app = fastify({
+      loggerInstance: logger,
+      logController: new LogController({ disableRequestLogging: true }),
+      bodyLimit: config.server.max_body_bytes,
+      forceCloseConnections: 'idle',
+      serverFactory: (fastifyHandler) => {
+        const route = (req: IncomingMessage, res: ServerResponse) => {
+          const url = req.url ?? '/'
+          if (url === '/mcp' || url.startsWith('/mcp?') || url === '/mcp/') mcpHandler(req, res)
+          else fastifyHandler(req, res)
+        }
+        const tls = config.server.tls
+        return (
+          tls === undefined ? createHttpServer(route) : createHttpsServer({ cert: tls.cert, key: tls.key }, route)
+        ) as Server
+      },
+    })
+    // Closed first: stop accepting and let requests in flight finish before anything they use goes away.
+    closers.push(() => app.close())
+
+    const metadata = protectedResourceMetadata(publicUrl)
+    for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp']) {
+      app.get(path, async (_req, reply) => reply.header('cache-control', 'public, max-age=3600').send(metadata))
+    }
+    app.get('/healthz', async () => ({ status: 'ok' }))
+    app.get('/readyz', async (_req, reply) => {
+      try {
+        await store.ping()
+        return { status: 'ready', checks: { store: 'ok' } }
+      } catch (error) {
+        logger.warn({ err: error }, 'readiness check failed: the store is unreachable')
+        return reply.code(503).send({ status: 'unavailable', checks: { store: 'unreachable' } })
+      }
+    })
+    app.get('/metrics', async (_req, reply) =>
+      reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
     )
-  const purging = purge()
-  const purgeTimer = setInterval(() => void purge(), 86_400_000)
-  purgeTimer.unref()
 
-  let closing: Promise<void> | undefined
-  const close = () => {
-    closing ??= (async () => {
+    // Retention (SPEC §8): once at start, then daily; each purge leaves checkpoints so `audit verify` still passes.
+    const purge = () =>
+      purgeAudit(store, audit, { retentionDays: config.audit.retention_days }).then(
+        (report) => report.chains.length > 0 && logger.info({ chains: report.chains.length }, 'audit retention purge'),
+        (error: unknown) => logger.error({ err: error }, 'audit retention purge failed'),
+      )
+    let purging = purge()
+    const purgeTimer = setInterval(() => (purging = purge()), 86_400_000)
+    purgeTimer.unref()
+    closers.push(async () => {
       clearInterval(purgeTimer)
       await purging
-      await app.close()
-      await endpoint.close()
-      await watcher.close()
-      await lastUsed.close().catch((error: unknown) => logger.error({ err: error }, 'last_used_at could not be saved'))
-      await audit.close()
-      await store.close()
-    })()
-    return closing
+    })
+
+    await app.listen({ host: config.server.host, port: config.server.port })
+    const address = app.server.address() as AddressInfo
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+    const url = `${config.server.tls === undefined ? 'http' : 'https'}://${host}:${address.port}`
+
+    let closing: Promise<void> | undefined
+    const close = () => (closing ??= closeAll())
+    return { url, store, audit, authenticator, close, [Symbol.asyncDispose]: close }
+  } catch (error) {
+    await closeAll()
+    throw error
   }
-  return { url, store, audit, authenticator, close, [Symbol.asyncDispose]: close }
 }

@@ -209,3 +209,48 @@ async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void
     await new Promise((r) => setTimeout(r, 10))
   }
 }
+
+describe('graceful shutdown', () => {
+  it('lets a request in flight finish, then closes and flushes its audit record', async () => {
+    let release: () => void = () => {}
+    let started = false
+    const gate = defineTool({
+      name: 'gate',
+      title: 'Gate',
+      description: 'Waits until released',
+      input: z.object({}),
+      permission: null,
+      async run() {
+        started = true
+        await new Promise<void>((resolve) => (release = resolve))
+        return { structuredContent: { done: true }, text: 'done' }
+      },
+    })
+    const t = await startTestServer({ audit: { flush_interval_ms: 600_000 } }, { tools: [gate] })
+    const fixture = await seedOrg(t.server.store)
+    const { key } = await createKey(t.server.store, fixture)
+    const inFlight = mcpPost(t.url, callTool('gate'), { authorization: `Bearer ${key}` })
+    await waitFor(() => started)
+    const closing = t.server.close()
+    release()
+    const res = await inFlight
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ result: { structuredContent: { done: true } } })
+    await closing
+    // The store is closed now: reopen the file to see what the shutdown flushed.
+    const { Store } = await import('../../src/store/store.js')
+    const store = Store.open(`sqlite:${t.dir}/state.db`)
+    try {
+      expect((await store.audit.query({ type: 'mcp.call' })).map((r) => JSON.parse(r.data).tool)).toEqual(['gate'])
+    } finally {
+      await store.close()
+      await t.close().catch(() => {})
+    }
+  })
+
+  it('fails to start with the listen error when the port is taken', async () => {
+    await using first = await startTestServer()
+    const port = Number(new URL(first.url).port)
+    await expect(startTestServer({ server: { port } })).rejects.toMatchObject({ code: 'EADDRINUSE' })
+  })
+})

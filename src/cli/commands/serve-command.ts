@@ -4,7 +4,7 @@ import { pino } from 'pino'
 import type { GlobalOptions } from '../cli-context.js'
 import { readConfig } from '../cli-context.js'
 import type { Output } from '../output.js'
-import { InputError } from '../../domain/errors.js'
+import { GatehouseError, InputError } from '../../domain/errors.js'
 import { Store } from '../../store/store.js'
 import { startServer } from '../../http/gatehouse-server.js'
 import type { GatehouseConfig } from '../../config/config-schema.js'
@@ -47,18 +47,9 @@ export function registerServeCommand(program: Command, output: Output): void {
         const store = Store.open(config.store.url)
         await store.migrate()
         await store.close()
-        for (let i = 0; i < workers; i++) cluster.fork()
-        const stop = () => {
-          for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM')
+        if (!(await superviseWorkers(workers, config, output))) {
+          throw new GatehouseError('INTERNAL', 'the workers could not start; their errors are above')
         }
-        process.once('SIGTERM', stop)
-        process.once('SIGINT', stop)
-        output.out(
-          `Gatehouse: ${workers} workers on ${config.server.host}:${config.server.port}; MCP at ${config.server.public_url}/mcp`,
-        )
-        await new Promise<void>((resolve) =>
-          cluster.on('exit', () => Object.keys(cluster.workers ?? {}).length === 0 && resolve()),
-        )
         return
       }
 
@@ -66,6 +57,7 @@ export function registerServeCommand(program: Command, output: Output): void {
       const server = await startServer(config, { logger })
       if (cluster.isPrimary)
         output.out(`Gatehouse listening on ${server.url}; MCP endpoint ${config.server.public_url}/mcp`)
+      else process.send?.({ type: 'listening', url: server.url })
       await new Promise<void>((resolve) => {
         const shutdown = (signal: string) => {
           logger.info({ signal }, 'shutting down: finishing requests and flushing the audit log')
@@ -79,6 +71,58 @@ export function registerServeCommand(program: Command, output: Output): void {
         process.once('SIGINT', () => shutdown('SIGINT'))
       })
     })
+}
+
+/**
+ * The primary of `serve --workers N`: forks the workers, replaces one that
+ * dies unexpectedly, and on SIGTERM/SIGINT passes the signal on and waits until
+ * every worker has finished its requests and flushed its audit chain.
+ */
+async function superviseWorkers(count: number, config: GatehouseConfig, output: Output): Promise<boolean> {
+  let stopping = false
+  let failed = false
+  let announced = false
+  const listening = new Set<number>()
+  const alive = new Set<number>()
+  const fork = () => {
+    const worker = cluster.fork()
+    alive.add(worker.id)
+    worker.on('message', (message: { type?: string; url?: string }) => {
+      if (message.type !== 'listening') return
+      listening.add(worker.id)
+      if (announced) return
+      announced = true
+      output.out(
+        `Gatehouse listening on ${message.url}; MCP endpoint ${config.server.public_url}/mcp (${count} workers)`,
+      )
+    })
+  }
+  for (let i = 0; i < count; i++) fork()
+  const stop = () => {
+    stopping = true
+    for (const worker of Object.values(cluster.workers ?? {}))
+      if (worker?.isDead() === false) worker.process.kill('SIGTERM')
+  }
+  process.once('SIGTERM', stop)
+  process.once('SIGINT', stop)
+  await new Promise<void>((resolve) =>
+    cluster.on('exit', (worker, code) => {
+      alive.delete(worker.id)
+      if (!stopping && listening.has(worker.id)) {
+        output.err(`worker ${worker.process.pid} exited with ${code}; starting another`)
+        fork()
+        return
+      }
+      if (!stopping) {
+        // A worker that never started (port taken, store unreachable) would fail again: stop them all.
+        output.err(`worker ${worker.process.pid} exited with ${code} before it was listening; stopping`)
+        failed = true
+        stop()
+      }
+      if (alive.size === 0) resolve()
+    }),
+  )
+  return !failed
 }
 
 export function registerMigrateCommand(program: Command, output: Output): void {

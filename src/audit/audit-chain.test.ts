@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { canonicalJson, GENESIS_HASH, hashCanonicalRecord, hashRecord } from './audit-chain.js'
+import { canonicalJson, GENESIS_HASH, hashStoredRecord, hashRecord } from './audit-chain.js'
 import type { ChainedFields } from './audit-chain.js'
 
 const fields: ChainedFields = {
@@ -89,7 +89,7 @@ describe('hashRecord', () => {
   it('equals the hash the writer computes from data already in canonical JSON', () => {
     for (const org_id of ['org_1', null]) {
       const record = { ...fields, org_id, data: { nested: { b: [1, 'two'], a: 'ü "q"' } } }
-      expect(hashCanonicalRecord('a'.repeat(64), { ...record, data: canonicalJson(record.data) })).toBe(
+      expect(hashStoredRecord('a'.repeat(64), { ...record, data: canonicalJson(record.data) })).toBe(
         hashRecord('a'.repeat(64), record),
       )
     }

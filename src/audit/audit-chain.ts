@@ -73,18 +73,13 @@ function hasToJson(value: unknown): value is { toJSON(): unknown } {
   return typeof value === 'object' && value !== null && typeof (value as { toJSON?: unknown }).toJSON === 'function'
 }
 
-/** Hex SHA-256 over the previous hash and the canonical JSON of the record's fields. */
-export function hashRecord(prevHash: string, fields: ChainedFields): string {
-  return hashCanonicalRecord(prevHash, { ...fields, data: canonicalJson(fields.data) })
-}
-
 /**
- * The same hash when `data` is already canonical JSON, as the writer holds it:
- * the writer serializes each record once, when it is recorded, and never again.
- * The members are spelled out in sorted key order, which is what `canonicalJson`
- * would produce for the whole record (a test holds the two functions equal).
+ * Hex SHA-256 over the previous hash and the record's fields, `data` as the
+ * exact JSON text stored. Hashing the stored text (not a re-serialisation of
+ * it) means any edit to the row, down to a byte of whitespace, breaks the link,
+ * and the writer serialises each record once, with plain `JSON.stringify`.
  */
-export function hashCanonicalRecord(
+export function hashStoredRecord(
   prevHash: string,
   fields: Omit<ChainedFields, 'data'> & { readonly data: string },
 ): string {
@@ -93,4 +88,9 @@ export function hashCanonicalRecord(
     `"chain_seq":${canonicalJson(fields.chain_seq)},"data":${fields.data},` +
     `"org_id":${canonicalJson(fields.org_id)},"type":${canonicalJson(fields.type)}}`
   return createHash('sha256').update(prevHash).update(text).digest('hex')
+}
+
+/** The hash of a record whose `data` is still a value: serialised canonically first (tests, tools). */
+export function hashRecord(prevHash: string, fields: ChainedFields): string {
+  return hashStoredRecord(prevHash, { ...fields, data: canonicalJson(fields.data) })
 }

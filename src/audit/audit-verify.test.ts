@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { BACKENDS, freshStoreUrl } from '../../test/support/test-stores.js'
 import type { TestStoreUrl } from '../../test/support/test-stores.js'
 import { Store } from '../store/store.js'
-import { GENESIS_HASH, hashRecord } from './audit-chain.js'
+import { GENESIS_HASH, hashStoredRecord } from './audit-chain.js'
 import { AuditWriter } from './audit-writer.js'
 import { auditHeads, verifyAudit } from './audit-verify.js'
 
@@ -121,7 +121,7 @@ describe.each(BACKENDS)('verifyAudit on %s', (backend) => {
     if (row === undefined) throw new Error('seq 5 was not written')
     const data = { reason: 'AUTH_EXPIRED', n: 5 }
     const { chain_id, chain_seq, at, type, org_id } = row
-    const hash = hashRecord(row.prev_hash, { chain_id, chain_seq, at, type, org_id, data })
+    const hash = hashStoredRecord(row.prev_hash, { chain_id, chain_seq, at, type, org_id, data: JSON.stringify(data) })
     await inChain('chn_a', 5)
       .set({ data: JSON.stringify(data), hash })
       .execute()
@@ -130,6 +130,20 @@ describe.each(BACKENDS)('verifyAudit on %s', (backend) => {
       chain_id: 'chn_a',
       chain_seq: 6,
       reason: 'prev_hash does not match the previous record: a record was deleted, reordered or rewritten',
+    })
+  })
+
+  it('fails on an edit that changes only the JSON text (whitespace): the stored text is what is hashed', async () => {
+    await writeTwoChains()
+    const [row] = await store.audit.chainPage('chn_a', 2, 1)
+    if (row === undefined) throw new Error('seq 3 was not written')
+    await inChain('chn_a', 3)
+      .set({ data: ` ${row.data}` })
+      .execute()
+    expect((await verifyAudit(store)).broken).toEqual({
+      chain_id: 'chn_a',
+      chain_seq: 3,
+      reason: 'hash mismatch: record was edited',
     })
   })
 

@@ -1,6 +1,6 @@
 import type { Store } from '../store/store.js'
 import type { AuditRow } from '../store/repositories/audit-repository.js'
-import { GENESIS_HASH, hashRecord } from './audit-chain.js'
+import { GENESIS_HASH, hashStoredRecord } from './audit-chain.js'
 
 export type AuditVerifyStore = Pick<Store, 'audit'>
 
@@ -131,9 +131,8 @@ function checkLink(prev: AuditRow | undefined, row: AuditRow): ChainScan['linkBr
       reason: 'prev_hash does not match the previous record: a record was deleted, reordered or rewritten',
     }
   }
-  const data = parseData(row.data)
-  if (data === undefined) return { chain_seq, reason: 'data is not a JSON object: record was edited' }
-  if (hashRecord(prev_hash, { chain_id, chain_seq, at, type, org_id, data }) !== row.hash) {
+  if (parseData(row.data) === undefined) return { chain_seq, reason: 'data is not a JSON object: record was edited' }
+  if (hashStoredRecord(prev_hash, { chain_id, chain_seq, at, type, org_id, data: row.data }) !== row.hash) {
     return { chain_seq, reason: 'hash mismatch: record was edited' }
   }
   return undefined

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { BACKENDS, freshStoreUrl } from '../../test/support/test-stores.js'
 import type { TestStoreUrl } from '../../test/support/test-stores.js'
 import { Store } from '../store/store.js'
-import { GENESIS_HASH, hashRecord } from './audit-chain.js'
+import { GENESIS_HASH, hashStoredRecord } from './audit-chain.js'
 import type { AuditEvent } from './audit-event.js'
 import { AuditWriter } from './audit-writer.js'
 import { verifyAudit } from './audit-verify.js'
@@ -85,7 +85,7 @@ describe.each(BACKENDS)('AuditWriter on %s', (backend) => {
     for (const row of rows) {
       expect(row.prev_hash).toBe(prev)
       const { chain_id, chain_seq, at, type, org_id } = row
-      expect(hashRecord(prev, { chain_id, chain_seq, at, type, org_id, data: JSON.parse(row.data) })).toBe(row.hash)
+      expect(hashStoredRecord(prev, { chain_id, chain_seq, at, type, org_id, data: row.data })).toBe(row.hash)
       prev = row.hash
     }
     expect(rows[3]).toMatchObject({ type: 'mcp.call', org_id: 'org_1', at: 1_700_000_000_003 })

@@ -3,7 +3,7 @@ import { GatehouseError, InputError } from '../domain/errors.js'
 import type { Store } from '../store/store.js'
 import type { NewAuditRow } from '../store/repositories/audit-repository.js'
 import type { AuditEvent } from './audit-event.js'
-import { canonicalJson, GENESIS_HASH, hashCanonicalRecord } from './audit-chain.js'
+import { GENESIS_HASH, hashStoredRecord } from './audit-chain.js'
 
 export interface AuditWriterOptions {
   /** Defaults to a new chain per writer: one chain per server instance, so instances never wait on each other. */
@@ -101,7 +101,7 @@ export class AuditWriter implements AsyncDisposable {
       at: event.at ?? this.#now(),
       type: event.type,
       org_id: event.orgId ?? null,
-      data: canonicalJson(event.data),
+      data: JSON.stringify(event.data),
     })
     // While the store fails, only the timer retries, so a busy server does not hammer it.
     if (this.#queue.length >= this.#batchSize && !this.#failing) this.#flushInBackground()
@@ -181,7 +181,7 @@ export class AuditWriter implements AsyncDisposable {
     let prev = head
     for (const record of batch) {
       const fields = { chain_id: this.chainId, chain_seq: prev.seq + 1, ...record }
-      const hash = hashCanonicalRecord(prev.hash, fields)
+      const hash = hashStoredRecord(prev.hash, fields)
       rows.push({ ...fields, prev_hash: prev.hash, hash })
       prev = { seq: fields.chain_seq, hash }
     }

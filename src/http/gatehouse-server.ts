@@ -10,7 +10,8 @@ import { Store } from '../store/store.js'
 import { AuditWriter } from '../audit/audit-writer.js'
 import { purgeAudit } from '../audit/audit-retention.js'
 import { CredentialCache } from '../auth/credential-cache.js'
-import { RevocationWatcher } from '../auth/revocation-watcher.js'
+import { StoreChangeWatcher } from '../store/change-watcher.js'
+import { ProjectCatalog } from '../store/project-catalog.js'
 import { LastUsedTracker } from '../auth/api-keys/last-used-tracker.js'
 import { ApiKeyVerifier } from '../auth/api-keys/api-key-verifier.js'
 import { Authenticator } from '../auth/authenticator.js'
@@ -76,11 +77,16 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
     const lastUsed = new LastUsedTracker(store)
     closers.push(() => lastUsed.close())
     const authenticator = new Authenticator(cache, new ApiKeyVerifier(store, lastUsed, audit))
-    const watcher = new RevocationWatcher(store, () => cache.clear(), options.revocationPollMs ?? 250)
+    const catalog = new ProjectCatalog(store)
+    const watcher = new StoreChangeWatcher(
+      store,
+      { credentials: () => cache.clear(), catalog: () => catalog.clear() },
+      options.revocationPollMs ?? 250,
+    )
     closers.push(() => watcher.close())
     await watcher.poll()
 
-    const runner = new ToolRunner({ store }, audit, metrics)
+    const runner = new ToolRunner({ store, catalog }, audit, metrics)
     const endpoint = await McpEndpoint.create(options.tools ?? CORE_TOOLS, runner, {
       fastPath: options.disableFastPath !== true,
     })

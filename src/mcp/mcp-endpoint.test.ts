@@ -6,6 +6,7 @@ import { defineTool } from './tool-definition.js'
 import type { ToolDefinition } from './tool-definition.js'
 import { CORE_TOOLS } from './tools/core-tools.js'
 import { Store } from '../store/store.js'
+import { ProjectCatalog } from '../store/project-catalog.js'
 import { InputError } from '../domain/errors.js'
 import { testPrincipal } from '../../test/support/test-principal.js'
 
@@ -37,7 +38,7 @@ describe('McpEndpoint', () => {
     const org = await store.orgs.create('acme')
     const project = await store.projects.create(org.id, 'analytics')
     principal = testPrincipal({ orgId: org.id, projectIds: [project.id] })
-    const runner = new ToolRunner({ store }, audit)
+    const runner = new ToolRunner({ store, catalog: new ProjectCatalog(store) }, audit)
     fast = await McpEndpoint.create(tools, runner, { fastPath: true })
     sdk = await McpEndpoint.create(tools, runner, { fastPath: false })
   })

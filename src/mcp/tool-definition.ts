@@ -2,10 +2,13 @@ import type { z } from 'zod'
 import type { Principal } from '../domain/principal.js'
 import type { Permission } from '../domain/permissions.js'
 import type { Store } from '../store/store.js'
+import type { ProjectCatalog } from '../store/project-catalog.js'
 
 /** What tools may use. Later layers (engines, policies) join here. */
 export interface ToolDeps {
   readonly store: Store
+  /** Cached project lists; what tools use to resolve a principal's projects. */
+  readonly catalog: ProjectCatalog
 }
 
 export interface ToolContext {

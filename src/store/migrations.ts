@@ -96,6 +96,11 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
         await sql`insert into store_counters (name, value) values ('credentials', 0)`.execute(db)
       },
     },
+    '0002_catalog_counter': {
+      async up(db: Kysely<unknown>) {
+        await sql`insert into store_counters (name, value) values ('catalog', 0)`.execute(db)
+      },
+    },
   }
 }
 

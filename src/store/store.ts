@@ -5,6 +5,8 @@ import type { StoreDialect } from './migrations.js'
 import { createSqliteDialect } from './sqlite/sqlite-dialect.js'
 import { createPostgresDialect } from './postgres/postgres-dialect.js'
 import { GatehouseError } from '../domain/errors.js'
+import { bumpCounter } from './store-counters.js'
+import type { StoreCounter } from './store-counters.js'
 import { OrgRepository } from './repositories/org-repository.js'
 import { UserRepository } from './repositories/user-repository.js'
 import { ProjectRepository } from './repositories/project-repository.js'
@@ -31,16 +33,16 @@ export class Store implements AsyncDisposable {
   readonly apiKeys: ApiKeyRepository
   readonly audit: AuditRepository
   #closed = false
-  readonly #credentialListeners = new Set<() => void>()
+  readonly #listeners: Record<StoreCounter, Set<() => void>> = { credentials: new Set(), catalog: new Set() }
 
   private constructor(db: Kysely<Database>, dialect: StoreDialect) {
     this.db = db
     this.dialect = dialect
     this.orgs = new OrgRepository(db)
     this.users = new UserRepository(db)
-    this.projects = new ProjectRepository(db)
-    this.apiKeys = new ApiKeyRepository(db, () => this.#credentialsChanged())
-    this.audit = new AuditRepository(db)
+    this.projects = new ProjectRepository(db, () => this.#changed('catalog'))
+    this.apiKeys = new ApiKeyRepository(db, () => this.#changed('credentials'))
+    this.audit = new AuditRepository(db, dialect)
   }
 
   static open(url: string, options: { poolSize?: number } = {}): Store {
@@ -65,36 +67,40 @@ export class Store implements AsyncDisposable {
   }
 
   /**
-   * The revocation counter of SPEC §7: every change that must fail a cached
-   * credential (revocation, deactivation, deletion) increments it in the same
-   * store, so every server process notices by polling one row.
+   * The change counters polled by every server process (SPEC §7): `credentials`
+   * moves on every change that must fail a cached credential (revocation,
+   * deactivation, deletion), `catalog` on every change to what tools list
+   * (projects). Each is bumped in the same transaction as the change.
    */
+  async counters(): Promise<Record<StoreCounter, number>> {
+    const rows = await this.db.selectFrom('store_counters').select(['name', 'value']).execute()
+    const out: Record<StoreCounter, number> = { credentials: 0, catalog: 0 }
+    for (const row of rows) if (row.name in out) out[row.name as StoreCounter] = Number(row.value)
+    return out
+  }
+
   async credentialEpoch(): Promise<number> {
-    const row = await this.db
-      .selectFrom('store_counters')
-      .select('value')
-      .where('name', '=', 'credentials')
-      .executeTakeFirst()
-    return Number(row?.value ?? 0)
+    return (await this.counters()).credentials
   }
 
   async bumpCredentialEpoch(): Promise<void> {
-    await this.db
-      .updateTable('store_counters')
-      .set((eb) => ({ value: eb('value', '+', 1) }))
-      .where('name', '=', 'credentials')
-      .execute()
-    this.#credentialsChanged()
+    await bumpCounter(this.db, 'credentials')
+    this.#changed('credentials')
   }
 
   /** Called after a change made through this process commits; other processes learn of it by polling. */
   onCredentialsChanged(listener: () => void): () => void {
-    this.#credentialListeners.add(listener)
-    return () => this.#credentialListeners.delete(listener)
+    return this.onChange('credentials', listener)
   }
 
-  #credentialsChanged(): void {
-    for (const listener of this.#credentialListeners) listener()
+  onChange(counter: StoreCounter, listener: () => void): () => void {
+    const listeners = this.#listeners[counter]
+    listeners.add(listener)
+    return () => listeners.delete(listener)
+  }
+
+  #changed(counter: StoreCounter): void {
+    for (const listener of this.#listeners[counter]) listener()
   }
 
   async close(): Promise<void> {

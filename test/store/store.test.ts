@@ -70,7 +70,7 @@ describe.each(BACKENDS)('Store on %s', (backend) => {
 
   describe('migrations', () => {
     it('applies the core migration to an empty store', () => {
-      expect(firstMigration).toEqual(['0001_core'])
+      expect(firstMigration).toEqual(['0001_core', '0002_catalog_counter'])
     })
 
     it('applies nothing the second time: migrate is idempotent', async () => {
@@ -414,7 +414,11 @@ describe.each(BACKENDS)('Store on %s', (backend) => {
       expect(typeof epoch).toBe('number')
       await store.bumpCredentialEpoch()
       expect(await store.credentialEpoch()).toBe(epoch + 1)
-      const raw = await store.db.selectFrom('store_counters').select('value').executeTakeFirstOrThrow()
+      const raw = await store.db
+        .selectFrom('store_counters')
+        .select('value')
+        .where('name', '=', 'credentials')
+        .executeTakeFirstOrThrow()
       expect(raw.value).toBe(epoch + 1)
     })
 

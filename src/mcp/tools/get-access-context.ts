@@ -15,7 +15,7 @@ export const getAccessContext = defineTool({
   async run(args, { principal, deps }) {
     const [org, projects] = await Promise.all([
       deps.store.orgs.findById(principal.orgId),
-      deps.store.projects.listByIds(principal.orgId, principal.projectIds),
+      deps.catalog.projects(principal.orgId, principal.projectIds),
     ])
     const structuredContent = {
       organization: { id: principal.orgId, name: org?.name ?? null },

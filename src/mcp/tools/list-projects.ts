@@ -10,7 +10,7 @@ export const listProjects = defineTool({
   permission: null,
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run(args, { principal, deps }) {
-    const projects = await deps.store.projects.listByIds(principal.orgId, principal.projectIds)
+    const projects = await deps.catalog.projects(principal.orgId, principal.projectIds)
     const structuredContent = { projects: projects.map((p) => ({ id: p.id, name: p.name })) }
     return { structuredContent, text: renderText(structuredContent, args.response_format) }
   },

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely'
 import type { ApiKeyTable, Database } from '../database.js'
+import { bumpCounter } from '../store-counters.js'
 
 export type ApiKeyRow = Selectable<ApiKeyTable>
 
@@ -59,11 +60,7 @@ export class ApiKeyRepository {
       const { numUpdatedRows } = await update.executeTakeFirstOrThrow()
       const changed = numUpdatedRows > 0n
       if (changed) {
-        await trx
-          .updateTable('store_counters')
-          .set((eb) => ({ value: eb('value', '+', 1) }))
-          .where('name', '=', 'credentials')
-          .execute()
+        await bumpCounter(trx, 'credentials')
       }
       let query = trx.selectFrom('api_keys').selectAll().where('id', '=', id)
       if (orgId !== null) query = query.where('org_id', '=', orgId)

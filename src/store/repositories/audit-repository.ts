@@ -1,4 +1,6 @@
+import { CompiledQuery } from 'kysely'
 import type { Insertable, Kysely, Selectable } from 'kysely'
+import type { StoreDialect } from '../migrations.js'
 import type { AuditEventTable, Database } from '../database.js'
 
 export type AuditRow = Selectable<AuditEventTable>
@@ -13,23 +15,50 @@ export interface AuditQuery {
   readonly limit?: number
 }
 
+// 500 rows × 8 columns stays under SQLite's and PostgreSQL's limits on bound parameters.
+const APPEND_CHUNK = 500
+
 export class AuditRepository {
   readonly #db: Kysely<Database>
-  constructor(db: Kysely<Database>) {
+  readonly #dialect: StoreDialect
+  readonly #insertTexts = new Map<number, string>()
+  constructor(db: Kysely<Database>, dialect: StoreDialect) {
     this.#db = db
+    this.#dialect = dialect
   }
 
+  /**
+   * Appends a batch in one transaction, up to 500 rows per statement. The SQL
+   * text is built once per row count and handed to the driver as is: building a
+   * multi-row insert through the query builder costs more per row than the
+   * insert itself.
+   */
   async append(rows: readonly NewAuditRow[]): Promise<void> {
     if (rows.length === 0) return
     await this.#db.transaction().execute(async (trx) => {
-      // SQLite caps bound variables per statement; 100 rows × 8 columns stays well under it.
-      for (let i = 0; i < rows.length; i += 100) {
-        await trx
-          .insertInto('audit_events')
-          .values(rows.slice(i, i + 100) as NewAuditRow[])
-          .execute()
+      for (let i = 0; i < rows.length; i += APPEND_CHUNK) {
+        const chunk = rows.slice(i, i + APPEND_CHUNK)
+        const params: unknown[] = []
+        for (const r of chunk) params.push(r.chain_id, r.chain_seq, r.at, r.type, r.org_id, r.data, r.prev_hash, r.hash)
+        await trx.executeQuery(CompiledQuery.raw(this.#insertText(chunk.length), params))
       }
     })
+  }
+
+  #insertText(rowCount: number): string {
+    let text = this.#insertTexts.get(rowCount)
+    if (text === undefined) {
+      const tuples: string[] = []
+      for (let row = 0; row < rowCount; row++) {
+        const marks = Array.from({ length: 8 }, (_, col) =>
+          this.#dialect === 'postgres' ? `$${row * 8 + col + 1}` : '?',
+        )
+        tuples.push(`(${marks.join(',')})`)
+      }
+      text = `insert into audit_events (chain_id, chain_seq, at, type, org_id, data, prev_hash, hash) values ${tuples.join(',')}`
+      this.#insertTexts.set(rowCount, text)
+    }
+    return text
   }
 
   /** The last record of a chain: where a writer resumes. */

@@ -83,11 +83,14 @@ export function hashStoredRecord(
   prevHash: string,
   fields: Omit<ChainedFields, 'data'> & { readonly data: string },
 ): string {
+  // The scalar fields serialise the same way canonically and with JSON.stringify; this runs once per record.
   const text =
-    `{"at":${canonicalJson(fields.at)},"chain_id":${canonicalJson(fields.chain_id)},` +
-    `"chain_seq":${canonicalJson(fields.chain_seq)},"data":${fields.data},` +
-    `"org_id":${canonicalJson(fields.org_id)},"type":${canonicalJson(fields.type)}}`
-  return createHash('sha256').update(prevHash).update(text).digest('hex')
+    `{"at":${JSON.stringify(fields.at)},"chain_id":${JSON.stringify(fields.chain_id)},` +
+    `"chain_seq":${JSON.stringify(fields.chain_seq)},"data":${fields.data},` +
+    `"org_id":${JSON.stringify(fields.org_id)},"type":${JSON.stringify(fields.type)}}`
+  return createHash('sha256')
+    .update(prevHash + text)
+    .digest('hex')
 }
 
 /** The hash of a record whose `data` is still a value: serialised canonically first (tests, tools). */

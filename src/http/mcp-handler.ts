@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import { PROTOCOL_VERSION_META_KEY, SUPPORTED_PROTOCOL_VERSIONS, isLegacyRequest } from '@modelcontextprotocol/server'
 import type { JSONRPCNotification, JSONRPCRequest } from '@modelcontextprotocol/server'
 import type { Principal } from '../domain/principal.js'
@@ -164,6 +165,7 @@ export function createMcpHandler(options: McpHandlerOptions): (req: IncomingMess
     // 2026-07-28 traffic names its revision in a header and a per-message `_meta` envelope; the cheap test
     // keeps the SDK's classifier off the path of 2025-era requests.
     if ((typeof version === 'string' && version >= FIRST_MODERN_REVISION) || raw.includes(PROTOCOL_VERSION_META_KEY)) {
+      // A controller of its own: the web Request would keep a listener on a connection-wide signal.
       const gone = new AbortController()
       res.once('close', () => !res.writableFinished && gone.abort())
       const request = webRequest(req, raw, gone.signal)
@@ -172,21 +174,15 @@ export function createMcpHandler(options: McpHandlerOptions): (req: IncomingMess
       }
     }
 
-    const abort = new AbortController()
-    const onClose = () => {
-      if (!res.writableFinished) abort.abort()
-    }
-    res.once('close', onClose)
-
+    const gone = clientGone(req.socket)
     const replies: JsonRpcReply[] = []
     await Promise.all(
       messages.map(async (message) => {
-        const reply = await dispatch(message, principal, meta, abort.signal)
+        const reply = await dispatch(message, principal, meta, gone)
         if (reply !== undefined) replies.push(reply)
       }),
     )
-    if (abort.signal.aborted) return 499
-    res.off('close', onClose)
+    if (gone.aborted) return 499
 
     if (replies.length === 0) {
       // Only notifications or responses: accepted, nothing to answer (Streamable HTTP).
@@ -195,8 +191,10 @@ export function createMcpHandler(options: McpHandlerOptions): (req: IncomingMess
       return 202
     }
     if (batch) replies.sort((a, b) => messageIndex(messages, a) - messageIndex(messages, b))
-    res.writeHead(200, { ...JSON_HEADERS, ...cors })
-    res.end(JSON.stringify(batch ? replies : replies[0]))
+    const payload = JSON.stringify(batch ? replies : replies[0])
+    // A known length spares chunked framing: headers and body leave in one write.
+    res.writeHead(200, { ...JSON_HEADERS, ...cors, 'content-length': String(Buffer.byteLength(payload)) })
+    res.end(payload)
     return 200
   }
 
@@ -257,6 +255,24 @@ async function sendWebResponse(res: ServerResponse, response: Response, cors: Re
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk)
   res.end()
   return response.status
+}
+
+const socketSignals = new WeakMap<Socket, AbortSignal>()
+
+/**
+ * Aborted when the client's connection closes. HTTP/1.1 cannot cancel one
+ * request but by closing its connection, so one signal per connection serves
+ * every request on it, and no request pays for a controller of its own.
+ */
+function clientGone(socket: Socket): AbortSignal {
+  let signal = socketSignals.get(socket)
+  if (signal === undefined) {
+    const controller = new AbortController()
+    socket.once('close', () => controller.abort())
+    signal = controller.signal
+    socketSignals.set(socket, signal)
+  }
+  return signal
 }
 
 function isObject(value: unknown): value is Message {

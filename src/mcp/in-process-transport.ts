@@ -43,14 +43,22 @@ export class InProcessTransport implements Transport {
   /** Dispatches one request; resolves with its reply, or undefined when `signal` aborted it first. */
   request(message: JSONRPCRequest, extra: MessageExtraInfo, signal?: AbortSignal): Promise<JsonRpcReply | undefined> {
     if (this.#closed) return Promise.reject(new Error('The MCP transport is closed'))
+    // The client is already gone: nothing to run, nobody to answer.
+    if (signal?.aborted === true) return Promise.resolve(undefined)
     const internalId = this.#nextId++
     if (this.#nextId > Number.MAX_SAFE_INTEGER) this.#nextId = 1
     return new Promise((resolve) => {
-      this.#pending.set(internalId, { originalId: message.id, resolve })
-      if (signal !== undefined) {
+      if (signal === undefined) {
+        this.#pending.set(internalId, { originalId: message.id, resolve })
+      } else {
+        // The signal may outlive this request (one per client connection): the listener must not.
         const onAbort = () => this.#cancel(internalId)
-        if (signal.aborted) onAbort()
-        else signal.addEventListener('abort', onAbort, { once: true })
+        const settle = (reply: JsonRpcReply | undefined) => {
+          signal.removeEventListener('abort', onAbort)
+          resolve(reply)
+        }
+        this.#pending.set(internalId, { originalId: message.id, resolve: settle })
+        signal.addEventListener('abort', onAbort, { once: true })
       }
       this.onmessage?.({ ...message, id: internalId }, extra)
     })

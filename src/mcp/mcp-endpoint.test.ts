@@ -115,3 +115,33 @@ describe('McpEndpoint', () => {
     }
   })
 })
+
+describe('InProcessTransport on a long-lived signal', () => {
+  it('leaves no abort listener behind on a connection-wide signal once a request is answered', async () => {
+    const store = Store.open('sqlite::memory:')
+    await store.migrate()
+    const endpoint = await McpEndpoint.create(
+      CORE_TOOLS,
+      new ToolRunner({ store, catalog: new ProjectCatalog(store) }, audit),
+      {
+        fastPath: false,
+      },
+    )
+    const controller = new AbortController()
+    let listeners = 0
+    const signal = controller.signal
+    const add = signal.addEventListener.bind(signal)
+    const remove = signal.removeEventListener.bind(signal)
+    signal.addEventListener = ((...args: Parameters<typeof add>) => (listeners++, add(...args))) as typeof add
+    signal.removeEventListener = ((...args: Parameters<typeof remove>) => (
+      listeners--,
+      remove(...args)
+    )) as typeof remove
+    for (let i = 0; i < 20; i++) {
+      await endpoint.request({ jsonrpc: '2.0', id: i, method: 'tools/list' }, testPrincipal(), {}, signal)
+    }
+    expect(listeners).toBe(0)
+    await endpoint.close()
+    await store.close()
+  })
+})

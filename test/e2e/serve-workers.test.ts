@@ -25,16 +25,19 @@ describe('gatehouse serve --workers', () => {
     await store.close()
 
     const server = await spawnServe(configPath, ['--workers', '2'])
-    const auth = { authorization: `Bearer ${key}` }
-    const statuses: number[] = []
-    // New connections each time, so the primary hands them to both workers.
-    for (let i = 0; i < 20; i++) {
-      const res = await mcpPost(server.url, callTool('list_projects'), { ...auth, connection: 'close' })
-      statuses.push(res.status)
-      await res.arrayBuffer()
+    try {
+      const auth = { authorization: `Bearer ${key}` }
+      const statuses: number[] = []
+      // New connections each time, so the primary hands them to both workers.
+      for (let i = 0; i < 20; i++) {
+        const res = await mcpPost(server.url, callTool('list_projects'), { ...auth, connection: 'close' })
+        statuses.push(res.status)
+        await res.arrayBuffer()
+      }
+      expect(statuses.every((s) => s === 200)).toBe(true)
+    } finally {
+      expect(await server.stop()).toBe(0)
     }
-    expect(statuses.every((s) => s === 200)).toBe(true)
-    expect(await server.stop()).toBe(0)
 
     const after = Store.open(`sqlite:${join(dir, 'state.db')}`)
     try {

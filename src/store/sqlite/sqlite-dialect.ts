@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { SqliteDialect } from 'kysely'
+import type { SqliteDatabase, SqliteStatement } from 'kysely'
 
 /** `sqlite:/abs/path.db` or `sqlite::memory:`. */
 export function createSqliteDialect(url: string): SqliteDialect {
@@ -14,5 +15,27 @@ export function createSqliteDialect(url: string): SqliteDialect {
   db.pragma('busy_timeout = 5000')
   db.pragma('foreign_keys = ON')
   db.pragma('synchronous = NORMAL')
-  return new SqliteDialect({ database: db })
+  return new SqliteDialect({ database: withStatementCache(db) })
+}
+
+/**
+ * Kysely prepares every query anew; compiling the SQL is most of the cost of a
+ * small query. Statements are kept by their text (the queries are built from
+ * code, so the set is small and bounded) and reused: better-sqlite3 runs them
+ * synchronously, so no two uses of one statement overlap.
+ */
+export function withStatementCache(db: BetterSqlite3.Database, maxStatements = 500): SqliteDatabase {
+  const statements = new Map<string, SqliteStatement>()
+  return {
+    close: () => db.close(),
+    prepare(sql: string): SqliteStatement {
+      let statement = statements.get(sql)
+      if (statement === undefined) {
+        if (statements.size >= maxStatements) statements.delete(statements.keys().next().value as string)
+        statement = db.prepare(sql) as unknown as SqliteStatement
+        statements.set(sql, statement)
+      }
+      return statement
+    },
+  }
 }

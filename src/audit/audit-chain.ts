@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
 /**
  * The hash chain of SPEC §8, without I/O. Each record's hash covers the previous
@@ -88,9 +88,7 @@ export function hashStoredRecord(
     `{"at":${JSON.stringify(fields.at)},"chain_id":${JSON.stringify(fields.chain_id)},` +
     `"chain_seq":${JSON.stringify(fields.chain_seq)},"data":${fields.data},` +
     `"org_id":${JSON.stringify(fields.org_id)},"type":${JSON.stringify(fields.type)}}`
-  return createHash('sha256')
-    .update(prevHash + text)
-    .digest('hex')
+  return hash('sha256', prevHash + text, 'hex')
 }
 
 /** The hash of a record whose `data` is still a value: serialised canonically first (tests, tools). */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { Principal } from '../domain/principal.js'
 import { AuthenticationError } from '../domain/errors.js'
 import type { CredentialCache } from './credential-cache.js'
@@ -19,27 +19,55 @@ export class Authenticator {
     this.#apiKeys = apiKeys
   }
 
+  /**
+   * The principal of a credential verified earlier and still cached, without
+   * waiting for anything: the common case, kept off the promise machinery.
+   * Undefined when the credential must be verified (or is malformed).
+   */
+  cached(authorization: string | undefined, now = Date.now()): Principal | undefined {
+    const credential = bearerCredentialOrUndefined(authorization)
+    const principal = credential === undefined ? undefined : this.#cache.get(cacheKey(credential), now)
+    if (principal !== undefined) this.#apiKeys.used(principal, now)
+    return principal
+  }
+
   /** Throws `AuthenticationError` with a SPEC §4.4 code. */
   async authenticate(authorization: string | undefined, now = Date.now()): Promise<Principal> {
     const credential = bearerCredential(authorization)
-    const hash = createHash('sha256').update(credential).digest('base64url')
-    const cached = this.#cache.get(hash, now)
-    if (cached !== undefined) return cached
+    const key = cacheKey(credential)
+    const cached = this.#cache.get(key, now)
+    if (cached !== undefined) {
+      this.#apiKeys.used(cached, now)
+      return cached
+    }
 
     const generation = this.#cache.generation
     if (!looksLikeApiKey(credential)) {
       throw new AuthenticationError('AUTH_INVALID', { detail: 'unrecognised credential format' })
     }
     const verified = await this.#apiKeys.verify(credential, now)
-    this.#cache.set(hash, verified.principal, verified.cacheUntil, generation)
+    this.#cache.set(key, verified.principal, verified.cacheUntil, generation)
     return verified.principal
   }
 }
 
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
+
 /** RFC 6750 §2.1: `Bearer <token68>`, scheme case-insensitive. */
 export function bearerCredential(authorization: string | undefined): string {
   if (authorization === undefined || authorization.trim() === '') throw new AuthenticationError('AUTH_MISSING')
-  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization)
-  if (match === null) throw new AuthenticationError('AUTH_INVALID', { detail: 'not a Bearer authorization header' })
-  return match[1] as string
+  const credential = bearerCredentialOrUndefined(authorization)
+  if (credential === undefined) {
+    throw new AuthenticationError('AUTH_INVALID', { detail: 'not a Bearer authorization header' })
+  }
+  return credential
+}
+
+function bearerCredentialOrUndefined(authorization: string | undefined): string | undefined {
+  return authorization === undefined ? undefined : BEARER.exec(authorization)?.[1]
+}
+
+/** The cache holds a hash of the whole credential, never the credential. */
+function cacheKey(credential: string): string {
+  return hash('sha256', credential, 'base64url')
 }

@@ -98,7 +98,9 @@ export function createMcpHandler(options: McpHandlerOptions): (req: IncomingMess
     let principal: Principal
     try {
       principal =
-        options.insecureFixedPrincipal ?? (await options.authenticator.authenticate(req.headers.authorization))
+        options.insecureFixedPrincipal ??
+        options.authenticator.cached(req.headers.authorization) ??
+        (await options.authenticator.authenticate(req.headers.authorization))
     } catch (error) {
       if (!(error instanceof AuthenticationError)) throw error
       options.metrics.onAuthFailure(error.code)

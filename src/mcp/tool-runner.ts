@@ -70,7 +70,7 @@ export class ToolRunner {
         decision,
         ...(error !== undefined && { reason: toolErrorCode(error), error_detail: errorDetail(error) }),
         duration_ms: Math.round(durationMs * 1000) / 1000,
-        principal: auditPrincipal(principal),
+        principal: auditedPrincipal(principal),
         ...(meta.ip !== undefined && { ip: meta.ip }),
         ...(meta.userAgent !== undefined && { user_agent: meta.userAgent }),
       },
@@ -97,12 +97,24 @@ export class ToolRunner {
         decision: 'error',
         reason,
         duration_ms: 0,
-        principal: auditPrincipal(principal),
+        principal: auditedPrincipal(principal),
         ...(meta.ip !== undefined && { ip: meta.ip }),
         ...(meta.userAgent !== undefined && { user_agent: meta.userAgent }),
       },
     })
   }
+}
+
+const auditedPrincipals = new WeakMap<Principal, ReturnType<typeof auditPrincipal>>()
+
+/** Principals are cached with their credential, so their audit summary is built once, not per call. */
+function auditedPrincipal(principal: Principal): ReturnType<typeof auditPrincipal> {
+  let summary = auditedPrincipals.get(principal)
+  if (summary === undefined) {
+    summary = auditPrincipal(principal)
+    auditedPrincipals.set(principal, summary)
+  }
+  return summary
 }
 
 function errorDetail(error: unknown): string | undefined {

@@ -210,3 +210,27 @@ describe('authentication on /mcp (SPEC §4.4)', () => {
     for (const row of rows) expect(row.data).not.toContain((keys.wrongSecret as string).slice(16))
   })
 })
+
+describe('last_used_at', () => {
+  it('moves with every use, cached or not, and reaches the store on shutdown without a write per request', async () => {
+    const t = await startTestServer()
+    const fixture = await seedOrg(t.server.store)
+    const { key, id } = await createKey(t.server.store, fixture)
+    const auth = { authorization: `Bearer ${key}` }
+    expect((await mcpPost(t.url, callTool('list_projects'), auth)).status).toBe(200)
+    await new Promise((r) => setTimeout(r, 20))
+    const beforeSecond = Date.now()
+    expect((await mcpPost(t.url, callTool('list_projects'), auth)).status).toBe(200)
+    // Not written per request: the row still has no time until the tracker flushes.
+    expect((await t.server.store.apiKeys.findById(id))?.last_used_at).toBeNull()
+    await t.server.close()
+    const { Store } = await import('../../src/store/store.js')
+    const store = Store.open(`sqlite:${t.dir}/state.db`)
+    try {
+      expect((await store.apiKeys.findById(id))?.last_used_at).toBeGreaterThanOrEqual(beforeSecond)
+    } finally {
+      await store.close()
+      await t.close().catch(() => {})
+    }
+  })
+})

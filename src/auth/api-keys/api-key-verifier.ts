@@ -39,6 +39,11 @@ export class ApiKeyVerifier {
     this.#audit = audit
   }
 
+  /** A cached key was used again: its `last_used_at` moves, in memory until the next flush. */
+  used(principal: Principal, now: number): void {
+    if (principal.kind === 'api_key' && principal.keyId !== undefined) this.#lastUsed.touch(principal.keyId, now)
+  }
+
   async verify(credential: string, now: number): Promise<VerifiedCredential> {
     const parsed = parseApiKey(credential)
     if (parsed === undefined) throw new AuthenticationError('AUTH_INVALID', { detail: 'malformed API key' })

@@ -1,0 +1,148 @@
+// Starts one Gatehouse server for a benchmark and prints `READY <url>` when it listens.
+//
+//   node bench/servers/gatehouse.js --mode auth|noauth|sdkpath --key-file /tmp/key [--port 0]
+//
+// auth     API key verified per request (cached after the first verification): the production path.
+// noauth   `insecureFixedPrincipal`: every /mcp request acts as the key's principal, no authentication.
+// sdkpath  auth on, but `disableFastPath`: every message goes through the long-lived SDK server.
+//
+// The store lives in a temp dir this process creates and removes. The API key the load generator
+// sends is written to --key-file (in every mode, so all modes receive byte-identical requests).
+// SIGTERM/SIGINT: close the server (finish requests, flush the audit log), remove the temp dir, exit 0.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { pino } from 'pino'
+import { configFromObject } from '../../dist/config/load-config.js'
+import { startServer } from '../../dist/http/gatehouse-server.js'
+import { Store } from '../../dist/store/store.js'
+import { ApiKeyService } from '../../dist/auth/api-keys/api-key-service.js'
+import { ApiKeyVerifier } from '../../dist/auth/api-keys/api-key-verifier.js'
+import { parsePermissions } from '../../dist/domain/permissions.js'
+
+const MODES = ['auth', 'noauth', 'sdkpath']
+
+const { values } = parseArgs({
+  options: {
+    mode: { type: 'string', default: 'auth' },
+    port: { type: 'string', default: process.env.PORT ?? '0' },
+    host: { type: 'string', default: '127.0.0.1' },
+    'key-file': { type: 'string' },
+  },
+})
+if (!MODES.includes(values.mode)) fail(`--mode must be one of ${MODES.join(', ')}, got "${values.mode}"`)
+if (values['key-file'] === undefined) fail('--key-file <path> is required (the API key is written there)')
+const port = Number(values.port)
+if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`--port must be 0..65535, got "${values.port}"`)
+
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'))
+const logger = pino({ level: 'silent' })
+const config = (listenPort) =>
+  configFromObject(
+    {
+      server: { host: values.host, port: listenPort },
+      store: { url: `sqlite:${join(dir, 'state.db')}` },
+      logging: { level: 'silent' },
+    },
+    'bench',
+    dir,
+    {},
+  )
+
+let server
+let stopping = false
+process.once('SIGTERM', () => stop('SIGTERM'))
+process.once('SIGINT', () => stop('SIGINT'))
+
+try {
+  const key = await createApiKey(config(0).store.url)
+  writeFileSync(values['key-file'], key, { mode: 0o600 })
+
+  const options = { logger }
+  if (values.mode === 'noauth') options.insecureFixedPrincipal = await principalOf(config(0).store.url, key)
+  if (values.mode === 'sdkpath') options.disableFastPath = true
+
+  server = await startServer(config(port), options)
+  if (stopping) {
+    // A signal came while starting: stop() left the shutdown to us.
+    await server.close()
+    cleanUp()
+    process.exit(0)
+  }
+  console.log(`READY ${server.url}`)
+} catch (error) {
+  console.error(error)
+  cleanUp()
+  process.exit(1)
+}
+
+/** One org, one admin, one project, and a `read` API key on that project. */
+async function createApiKey(url) {
+  const store = Store.open(url)
+  try {
+    await store.migrate()
+    const org = await store.orgs.create('bench')
+    const email = 'bench@example.com'
+    await store.users.createMember(org.id, { email, role: 'admin' })
+    const project = await store.projects.create(org.id, 'p')
+    const permissions = parsePermissions('read')
+    if (!permissions.ok) throw new Error(permissions.error)
+    const { key } = await new ApiKeyService(store, { record() {} }).create({
+      orgId: org.id,
+      userEmail: email,
+      name: 'bench',
+      projects: [project.id],
+      domains: [],
+      permissions: permissions.value,
+      expires: '90d',
+      admin: false,
+      createdBy: 'bench',
+    })
+    return key
+  } finally {
+    await store.close()
+  }
+}
+
+/**
+ * The principal the key resolves to, from the server's own API key verifier on the same store (no
+ * second server in this process: its timers and metrics would burden the measured one).
+ */
+async function principalOf(url, key) {
+  const store = Store.open(url)
+  try {
+    const verifier = new ApiKeyVerifier(store, { touch() {} }, { record() {} })
+    const { principal } = await verifier.verify(key, Date.now())
+    return principal
+  } finally {
+    await store.close()
+  }
+}
+
+function stop(signal) {
+  if (stopping) return
+  stopping = true
+  const done = (code) => {
+    cleanUp()
+    process.exit(code)
+  }
+  // Still starting: the startup code closes what it opened once it sees `stopping`.
+  if (server === undefined) return
+  server.close().then(
+    () => done(0),
+    (error) => {
+      console.error(`gatehouse bench server: close after ${signal} failed`, error)
+      done(1)
+    },
+  )
+}
+
+function cleanUp() {
+  rmSync(dir, { recursive: true, force: true })
+}
+
+function fail(message) {
+  console.error(`gatehouse.js: ${message}`)
+  process.exit(2)
+}

@@ -1,6 +1,7 @@
 import type { Store } from '../store/store.js'
 import type { AuditQuery, AuditRow } from '../store/repositories/audit-repository.js'
 import type { AuditDecision } from './audit-event.js'
+import type { ChainedFields } from './audit-chain.js'
 
 /** What `gatehouse log` and the admin API filter on (SPEC §3.3). */
 export interface AuditLogFilter {
@@ -16,14 +17,8 @@ export interface AuditLogFilter {
   readonly limit?: number
 }
 
-export interface AuditLogEntry {
+export interface AuditLogEntry extends ChainedFields {
   readonly id: number
-  readonly chain_id: string
-  readonly chain_seq: number
-  readonly at: number
-  readonly type: string
-  readonly org_id: string | null
-  readonly data: Readonly<Record<string, unknown>>
 }
 
 export const DEFAULT_LOG_LIMIT = 100

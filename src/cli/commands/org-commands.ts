@@ -3,7 +3,7 @@ import type { GlobalOptions } from '../cli-context.js'
 import { withContext } from '../cli-context.js'
 import type { Output } from '../output.js'
 import { formatTable } from '../output.js'
-import { InputError } from '../../domain/errors.js'
+import { assertResourceName } from '../resource-name.js'
 
 export function orgView(org: { id: string; name: string; status: string; created_at: number }) {
   return { id: org.id, name: org.name, status: org.status, created_at: new Date(org.created_at).toISOString() }
@@ -18,12 +18,7 @@ export function registerOrgCommands(program: Command, output: Output): void {
     .argument('<name>', 'a unique name (letters, digits, ".", "_" and "-")')
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { json?: boolean }, cmd: Command) => {
-      // A name shaped like an id would make `--org`/`--project` ambiguous, since both take a name or an id.
-      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name) || name.startsWith('org_')) {
-        throw new InputError(
-          `"${name}" is not a valid organization name: use 1–63 letters, digits, ".", "_" or "-", not starting with org_`,
-        )
-      }
+      assertResourceName(name, 'organization', 'org_')
       await withContext(cmd.optsWithGlobals<GlobalOptions>(), output, async (ctx) => {
         const org = orgView(await ctx.store.orgs.create(name))
         output.out(opts.json === true ? JSON.stringify(org) : `Created organization ${org.name} (${org.id})`)

@@ -3,7 +3,7 @@ import type { GlobalOptions } from '../cli-context.js'
 import { withContext } from '../cli-context.js'
 import type { Output } from '../output.js'
 import { formatTable } from '../output.js'
-import { InputError } from '../../domain/errors.js'
+import { assertResourceName } from '../resource-name.js'
 import type { Project } from '../../store/repositories/project-repository.js'
 
 function projectView(p: Project) {
@@ -20,12 +20,7 @@ export function registerProjectCommands(program: Command, output: Output): Comma
     .argument('<name>', 'a name unique in the organization')
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { org: string; json?: boolean }, cmd: Command) => {
-      // A name shaped like an id would make `--org`/`--project` ambiguous, since both take a name or an id.
-      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name) || name.startsWith('prj_')) {
-        throw new InputError(
-          `"${name}" is not a valid project name: use 1–63 letters, digits, ".", "_" or "-", not starting with prj_`,
-        )
-      }
+      assertResourceName(name, 'project', 'prj_')
       await withContext(cmd.optsWithGlobals<GlobalOptions>(), output, async (ctx) => {
         const org = await ctx.org(opts.org)
         const view = projectView(await ctx.store.projects.create(org.id, name))

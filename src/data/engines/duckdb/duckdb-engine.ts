@@ -1,0 +1,137 @@
+import { DuckDBInstance } from '@duckdb/node-api'
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api'
+import { GatehouseError } from '../../../domain/errors.js'
+import type { Engine, QueryOptions, QueryResult, TableInfo } from '../../engine.js'
+
+/**
+ * The engine's own defences, whatever SQL reaches it: the file is opened
+ * read-only, nothing outside it can be read or written (files, URLs, other
+ * databases, extensions), and the configuration is locked so that a statement
+ * cannot turn any of this back on.
+ */
+const LOCKED_DOWN: Readonly<Record<string, string>> = {
+  access_mode: 'READ_ONLY',
+  enable_external_access: 'false',
+  autoinstall_known_extensions: 'false',
+  autoload_known_extensions: 'false',
+  allow_community_extensions: 'false',
+  lock_configuration: 'true',
+}
+
+const SYSTEM_SCHEMAS = ['information_schema', 'pg_catalog']
+
+const WIDE_INTEGERS = new Set(['BIGINT', 'UBIGINT', 'HUGEINT', 'UHUGEINT'])
+
+/**
+ * DuckDB's JSON form gives 64- and 128-bit integers as text, so that none
+ * loses precision. Counts and ids are numbers to a reader: those that fit a
+ * double exactly become numbers, the others stay exact text.
+ */
+function safeIntegers(rows: unknown[][], columns: readonly { type: string }[]): unknown[][] {
+  const wide = columns.map((c) => WIDE_INTEGERS.has(c.type))
+  if (!wide.includes(true)) return rows
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) {
+      const value = row[i]
+      if (wide[i] === true && typeof value === 'string') {
+        const n = Number(value)
+        if (Number.isSafeInteger(n)) row[i] = n
+      }
+    }
+  }
+  return rows
+}
+
+export class DuckDbEngine implements Engine {
+  readonly kind = 'duckdb'
+  readonly #instance: DuckDBInstance
+  #closed = false
+
+  private constructor(instance: DuckDBInstance) {
+    this.#instance = instance
+  }
+
+  /** Opens an existing database file; a missing file is an error, never a new empty database. */
+  static async open(path: string): Promise<DuckDbEngine> {
+    try {
+      return new DuckDbEngine(await DuckDBInstance.create(path, { ...LOCKED_DOWN }))
+    } catch (error) {
+      throw new GatehouseError('INPUT_INVALID', `The DuckDB database ${path} cannot be opened read-only`, {
+        cause: error,
+        detail: (error as Error).message,
+      })
+    }
+  }
+
+  async query(sql: string, options: QueryOptions): Promise<QueryResult> {
+    return this.#withConnection(options.signal, async (connection) => {
+      const params = options.params as Record<string, DuckDBValue> | undefined
+      // Read one row past the limit: that is how `truncated` is known without reading everything.
+      const reader = await connection.streamAndReadUntil(sql, options.maxRows + 1, params)
+      const columnNames = reader.columnNames()
+      const columnTypes = reader.columnTypes()
+      const columns = columnNames.map((name, i) => ({ name, type: String(columnTypes[i]) }))
+      const rows = safeIntegers(reader.getRowsJson(), columns)
+      const truncated = rows.length > options.maxRows
+      const kept = truncated ? rows.slice(0, options.maxRows) : rows
+      return {
+        columns,
+        rows: kept,
+        row_count: kept.length,
+        truncated,
+      }
+    })
+  }
+
+  async tables(): Promise<TableInfo[]> {
+    return this.#withConnection(undefined, async (connection) => {
+      const reader = await connection.runAndReadAll(
+        `SELECT schema_name, table_name, column_name, data_type, is_nullable
+           FROM duckdb_columns()
+          WHERE NOT internal AND schema_name NOT IN ('${SYSTEM_SCHEMAS.join("','")}')
+          ORDER BY schema_name, table_name, column_index`,
+      )
+      const tables = new Map<string, TableInfo & { columns: TableInfo['columns'][number][] }>()
+      for (const [schema, name, column, type, nullable] of reader.getRowsJson() as [
+        string,
+        string,
+        string,
+        string,
+        boolean,
+      ][]) {
+        const key = `${schema}.${name}`
+        let table = tables.get(key)
+        if (table === undefined) {
+          table = { schema, name, columns: [] }
+          tables.set(key, table)
+        }
+        table.columns.push({ name: column, type, nullable })
+      }
+      return [...tables.values()]
+    })
+  }
+
+  async #withConnection<T>(signal: AbortSignal | undefined, work: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new GatehouseError('INTERNAL', 'The DuckDB engine is closed')
+    signal?.throwIfAborted()
+    const connection = await this.#instance.connect()
+    const interrupt = () => connection.interrupt()
+    signal?.addEventListener('abort', interrupt, { once: true })
+    try {
+      return await work(connection)
+    } finally {
+      signal?.removeEventListener('abort', interrupt)
+      connection.closeSync()
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#instance.closeSync()
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+}

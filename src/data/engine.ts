@@ -16,8 +16,8 @@ export interface QueryResult {
 
 export interface QueryOptions {
   readonly maxRows: number
-  /** Named parameters, bound (never spliced): `$name` in the SQL. */
-  readonly params?: Readonly<Record<string, unknown>>
+  /** Positional parameters, bound (never spliced): `$1`, `$2`… in the SQL, on every engine. */
+  readonly params?: readonly unknown[]
   /** Aborting interrupts the running statement. */
   readonly signal?: AbortSignal
 }

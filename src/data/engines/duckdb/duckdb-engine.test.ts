@@ -47,15 +47,15 @@ describe('DuckDbEngine', () => {
     expect((await engine.query('SELECT id FROM orders', { maxRows: 100 })).truncated).toBe(false)
   })
 
-  it('binds named parameters instead of splicing them', async () => {
-    const result = await engine.query('SELECT count(*) AS n FROM orders WHERE tenant_id = $tenant', {
+  it('binds parameters instead of splicing them', async () => {
+    const result = await engine.query('SELECT count(*) AS n FROM orders WHERE tenant_id = $1', {
       maxRows: 1,
-      params: { tenant: 2 },
+      params: [2],
     })
     expect(result.rows).toEqual([[33]])
-    const injected = await engine.query('SELECT count(*) AS n FROM orders WHERE CAST(tenant_id AS VARCHAR) = $t', {
+    const injected = await engine.query('SELECT count(*) AS n FROM orders WHERE CAST(tenant_id AS VARCHAR) = $1', {
       maxRows: 1,
-      params: { t: "2' OR '1'='1" },
+      params: ["2' OR '1'='1"],
     })
     expect(injected.rows).toEqual([[0]])
   })

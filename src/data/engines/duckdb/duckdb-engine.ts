@@ -65,7 +65,7 @@ export class DuckDbEngine implements Engine {
 
   async query(sql: string, options: QueryOptions): Promise<QueryResult> {
     return this.#withConnection(options.signal, async (connection) => {
-      const params = options.params as Record<string, DuckDBValue> | undefined
+      const params = options.params as DuckDBValue[] | undefined
       // Read one row past the limit: that is how `truncated` is known without reading everything.
       const reader = await connection.streamAndReadUntil(sql, options.maxRows + 1, params)
       const columnNames = reader.columnNames()

@@ -1,0 +1,174 @@
+import pg from 'pg'
+import { GatehouseError } from '../../../domain/errors.js'
+import type { Engine, QueryOptions, QueryResult, TableInfo } from '../../engine.js'
+
+export interface PostgresEngineOptions {
+  readonly statementTimeoutMs: number
+  readonly maxConnections?: number
+}
+
+const SYSTEM_SCHEMAS = ['pg_catalog', 'information_schema', 'pg_toast']
+
+// int8 and numeric keep their exact text (pg's default); counts that fit a double become numbers below.
+const BIGINT_OID = 20
+
+/**
+ * A PostgreSQL connection through a pool. Every query runs in its own
+ * `READ ONLY` transaction with `statement_timeout`, through a cursor so that at
+ * most `maxRows + 1` rows are ever read. `check()` says why the role must not
+ * be used (superuser, BYPASSRLS, owner of tables, able to write): row-level
+ * security and read-only access would not hold for such a role.
+ */
+export class PostgresEngine implements Engine {
+  readonly kind = 'postgres'
+  readonly #pool: pg.Pool
+  readonly #statementTimeoutMs: number
+  #typeNames: Map<number, string> | undefined
+  #closed = false
+
+  private constructor(pool: pg.Pool, options: PostgresEngineOptions) {
+    this.#pool = pool
+    this.#statementTimeoutMs = options.statementTimeoutMs
+  }
+
+  static open(url: string, options: PostgresEngineOptions): PostgresEngine {
+    const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 5 })
+    // An idle client's error (the server restarted) must not crash the process; the pool replaces it.
+    pool.on('error', () => {})
+    return new PostgresEngine(pool, options)
+  }
+
+  /** What makes this role unsafe; empty when it may be used. */
+  async check(): Promise<string[]> {
+    const { rows } = await this.#pool.query<{
+      rolsuper: boolean
+      rolbypassrls: boolean
+      owned: string
+      writable: string
+    }>(
+      `SELECT r.rolsuper, r.rolbypassrls,
+              (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.relowner = r.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+                  AND n.nspname <> ALL ($1)) AS owned,
+              (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.relkind IN ('r', 'p') AND n.nspname <> ALL ($1)
+                  AND has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')) AS writable
+         FROM pg_roles r WHERE r.rolname = current_user`,
+      [SYSTEM_SCHEMAS],
+    )
+    const role = rows[0]
+    if (role === undefined) return ['the connection role cannot be found']
+    const problems: string[] = []
+    if (role.rolsuper) problems.push('the connection role is a superuser')
+    if (role.rolbypassrls) problems.push('the connection role has BYPASSRLS')
+    if (Number(role.owned) > 0) problems.push(`the connection role owns ${role.owned} tables or views`)
+    if (Number(role.writable) > 0) problems.push(`the connection role can write to ${role.writable} tables`)
+    return problems
+  }
+
+  async query(sql: string, options: QueryOptions): Promise<QueryResult> {
+    if (this.#closed) throw new GatehouseError('INTERNAL', 'The PostgreSQL engine is closed')
+    options.signal?.throwIfAborted()
+    const typeNames = await this.#types()
+    const client = await this.#pool.connect()
+    const cancel = () => void this.#pool.query('SELECT pg_cancel_backend($1)', [processId(client)]).catch(() => {})
+    options.signal?.addEventListener('abort', cancel, { once: true })
+    let broken: Error | undefined
+    try {
+      await client.query('BEGIN READ ONLY')
+      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(this.#statementTimeoutMs))}`)
+      // A cursor reads one row past the limit, however large the result: that is how `truncated` is known.
+      await client.query(`DECLARE gatehouse_result NO SCROLL CURSOR FOR ${sql}`, [...(options.params ?? [])])
+      const fetched = await client.query({
+        text: `FETCH ${options.maxRows + 1} FROM gatehouse_result`,
+        rowMode: 'array',
+      })
+      await client.query('ROLLBACK')
+      const columns = fetched.fields.map((f) => ({
+        name: f.name,
+        type: typeNames.get(f.dataTypeID) ?? String(f.dataTypeID),
+      }))
+      const bigints = fetched.fields.map((f) => f.dataTypeID === BIGINT_OID)
+      const rows = (fetched.rows as unknown[][]).map((row) =>
+        row.map((v, i) => (bigints[i] === true ? safeInteger(v) : json(v))),
+      )
+      const truncated = rows.length > options.maxRows
+      const kept = truncated ? rows.slice(0, options.maxRows) : rows
+      return { columns, rows: kept, row_count: kept.length, truncated }
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError))
+      throw error
+    } finally {
+      options.signal?.removeEventListener('abort', cancel)
+      client.release(broken)
+    }
+  }
+
+  async tables(): Promise<TableInfo[]> {
+    const { rows } = await this.#pool.query<{
+      schema: string
+      name: string
+      column: string
+      type: string
+      nullable: boolean
+    }>(
+      `SELECT n.nspname AS schema, c.relname AS name, a.attname AS column,
+              format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable
+         FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname <> ALL ($1) AND n.nspname NOT LIKE 'pg_temp%'
+          AND has_table_privilege(c.oid, 'SELECT')
+        ORDER BY n.nspname, c.relname, a.attnum`,
+      [SYSTEM_SCHEMAS],
+    )
+    const tables = new Map<string, TableInfo & { columns: TableInfo['columns'][number][] }>()
+    for (const row of rows) {
+      const key = `${row.schema}.${row.name}`
+      let table = tables.get(key)
+      if (table === undefined) {
+        table = { schema: row.schema, name: row.name, columns: [] }
+        tables.set(key, table)
+      }
+      table.columns.push({ name: row.column, type: row.type, nullable: row.nullable })
+    }
+    return [...tables.values()]
+  }
+
+  async #types(): Promise<Map<number, string>> {
+    if (this.#typeNames === undefined) {
+      const { rows } = await this.#pool.query<{ oid: number; name: string }>(
+        'SELECT oid::int AS oid, format_type(oid, NULL) AS name FROM pg_type',
+      )
+      this.#typeNames = new Map(rows.map((r) => [r.oid, r.name]))
+    }
+    return this.#typeNames
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.#pool.end()
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+}
+
+function processId(client: pg.PoolClient): number {
+  return (client as unknown as { processID: number }).processID
+}
+
+function safeInteger(value: unknown): unknown {
+  if (typeof value !== 'string') return value
+  const n = Number(value)
+  return Number.isSafeInteger(n) ? n : value
+}
+
+/** Dates become ISO text; everything else pg gives is already JSON-safe (or a Buffer, shown as hex). */
+function json(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString()
+  if (Buffer.isBuffer(value)) return `\\x${value.toString('hex')}`
+  return value
+}

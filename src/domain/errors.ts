@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'ORIGIN_NOT_ALLOWED',
   'BODY_TOO_LARGE',
   'AUTHZ_DENIED',
+  'SQL_REFUSED',
   'STORE_UNAVAILABLE',
   'AUDIT_CHAIN_BROKEN',
   'INTERNAL',
@@ -139,6 +140,7 @@ export type AnyGatehouseError =
   | AuthenticationError
   | InsufficientScopeError
   | AuthorizationError
+  | GatehouseError<'SQL_REFUSED'>
   | GatehouseError<'ORIGIN_NOT_ALLOWED' | 'BODY_TOO_LARGE' | 'STORE_UNAVAILABLE' | 'AUDIT_CHAIN_BROKEN' | 'INTERNAL'>
 
 export function isGatehouseError(value: unknown): value is AnyGatehouseError {

@@ -27,6 +27,7 @@ export const TOOL_ERROR_EXPOSED: Readonly<Record<ErrorCode, boolean>> = {
   ORIGIN_NOT_ALLOWED: false,
   BODY_TOO_LARGE: false,
   AUTHZ_DENIED: true,
+  SQL_REFUSED: true,
   STORE_UNAVAILABLE: false,
   AUDIT_CHAIN_BROKEN: false,
   INTERNAL: false,

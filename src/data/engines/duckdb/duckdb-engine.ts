@@ -2,6 +2,10 @@ import { DuckDBInstance } from '@duckdb/node-api'
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api'
 import { GatehouseError } from '../../../domain/errors.js'
 import type { Engine, QueryOptions, QueryResult, TableInfo } from '../../engine.js'
+import { parseDuckDbAstJson } from '../../sql/duckdb-ast.js'
+import { SqlRefusedError, guardDuckDbSelect } from '../../sql/duckdb-guard.js'
+import type { DuckDbCatalog, GuardOptions, TableRef } from '../../sql/duckdb-guard.js'
+import { StatementType } from '@duckdb/node-api'
 
 /**
  * The engine's own defences, whatever SQL reaches it: the file is opened
@@ -81,6 +85,48 @@ export class DuckDbEngine implements Engine {
         truncated,
       }
     })
+  }
+
+  /**
+   * The dev-mode guard (SPEC §5), classified by DuckDB itself: exactly one
+   * statement (`extractStatements`), its AST from `json_serialize_sql` with the
+   * SQL passed as a bound value (never spliced into the query), checked by the
+   * pure guard, then prepared to confirm it is a SELECT. Preparing comes last:
+   * the binder's errors ("did you mean …") could name tables the guard hides.
+   */
+  async guard(sql: string, options: GuardOptions): Promise<TableRef[]> {
+    return this.#withConnection(undefined, async (connection) => {
+      const extracted = await connection.extractStatements(sql).catch((error: Error) => {
+        throw new SqlRefusedError(`The query could not be parsed: ${error.message}`)
+      })
+      if (extracted.count !== 1) throw new SqlRefusedError('Exactly one SQL statement is accepted')
+      const serialized = await connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql])
+      const ast = parseDuckDbAstJson(String(serialized.getRows()[0]?.[0] ?? '{}'))
+      const tables = guardDuckDbSelect(ast, await this.#catalog(), options)
+      const prepared = await extracted.prepare(0).catch((error: Error) => {
+        throw new SqlRefusedError('The query could not be prepared', { detail: error.message })
+      })
+      if (prepared.statementType !== StatementType.SELECT) {
+        throw new SqlRefusedError('Only a single read-only SELECT statement is accepted')
+      }
+      return tables
+    })
+  }
+
+  #catalogCache: Promise<DuckDbCatalog> | undefined
+
+  /** The read-only file's catalog does not change while it is open. */
+  #catalog(): Promise<DuckDbCatalog> {
+    this.#catalogCache ??= (async () => {
+      const [tables, database] = await Promise.all([
+        this.tables(),
+        this.#withConnection(undefined, async (c) =>
+          String((await c.runAndReadAll('SELECT current_database()')).getRows()[0]?.[0]),
+        ),
+      ])
+      return { database, tables: new Set(tables.map((t) => `${t.schema}.${t.name}`.toLowerCase())) }
+    })()
+    return this.#catalogCache
   }
 
   async tables(): Promise<TableInfo[]> {

@@ -1,0 +1,184 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DuckDBInstance } from '@duckdb/node-api'
+import { DuckDbEngine } from './duckdb-engine.js'
+
+describe('the DuckDB dev-mode guard (SPEC §5)', () => {
+  let dir: string
+  let engine: DuckDbEngine
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gatehouse-guard-'))
+    const path = join(dir, 'warehouse.duckdb')
+    const writer = await DuckDBInstance.create(path)
+    const c = await writer.connect()
+    await c.run(`CREATE TABLE orders (id INT, tenant_id INT, customer_id INT, amount DECIMAL(10,2), region VARCHAR);
+      CREATE TABLE customers (id INT, tenant_id INT, email VARCHAR);
+      CREATE SCHEMA sales; CREATE TABLE sales.targets (region VARCHAR, target INT);
+      CREATE VIEW big_orders AS SELECT * FROM orders WHERE amount > 100`)
+    c.closeSync()
+    writer.closeSync()
+    engine = await DuckDbEngine.open(path)
+  })
+  afterAll(async () => {
+    await engine.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  const strict = { allowParameters: false }
+
+  it.each([
+    ['a plain select', 'SELECT id, amount FROM orders', ['main.orders']],
+    [
+      'a join with qualified names',
+      'SELECT o.id, c.email FROM main.orders o JOIN customers c ON c.id = o.customer_id',
+      ['main.orders', 'main.customers'],
+    ],
+    ['the database name as catalog', 'SELECT count(*) FROM warehouse.main.orders', ['main.orders']],
+    ['another schema', 'SELECT * FROM sales.targets', ['sales.targets']],
+    ['a view', 'SELECT * FROM big_orders', ['main.big_orders']],
+    ['names in any case', 'SELECT * FROM ORDERS', ['main.orders']],
+    [
+      'aggregates and windows',
+      'SELECT region, sum(amount), row_number() OVER (ORDER BY sum(amount) DESC) FROM orders GROUP BY region',
+      ['main.orders'],
+    ],
+    ['a CTE, which is not a table', 'WITH t AS (SELECT * FROM orders) SELECT count(*) FROM t', ['main.orders']],
+    [
+      'a CTE named like a table: its body is what is read',
+      'WITH customers AS (SELECT * FROM orders) SELECT * FROM customers',
+      ['main.orders'],
+    ],
+    ['set operations', 'SELECT id FROM orders UNION ALL SELECT id FROM customers', ['main.orders', 'main.customers']],
+    [
+      'subqueries everywhere',
+      'SELECT (SELECT max(id) FROM customers), * FROM orders WHERE EXISTS (SELECT 1 FROM sales.targets)',
+      ['main.customers', 'main.orders', 'sales.targets'],
+    ],
+    [
+      'a recursive CTE',
+      'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT * FROM r',
+      [],
+    ],
+    [
+      'a lateral join',
+      'SELECT * FROM orders o, LATERAL (SELECT * FROM customers c WHERE c.id = o.customer_id)',
+      ['main.orders', 'main.customers'],
+    ],
+    ['a select without tables', 'SELECT 1 + 1', []],
+  ])('accepts %s', async (_, sql, tables) => {
+    const refs = await engine.guard(sql, strict)
+    expect(refs.map((r) => `${r.schema}.${r.table}`).sort()).toEqual([...tables].sort())
+  })
+
+  it.each([
+    ['two statements', 'SELECT 1; SELECT 2', 'Exactly one SQL statement is accepted'],
+    ['a write', 'INSERT INTO orders (id) VALUES (1)', 'Only a single read-only SELECT statement is accepted'],
+    ['DDL', 'CREATE TABLE x (a INT)', 'Only a single read-only SELECT statement is accepted'],
+    ['COPY', "COPY orders TO '/tmp/x.csv'", 'Only a single read-only SELECT statement is accepted'],
+    ['ATTACH', "ATTACH '/tmp/other.duckdb'", 'Only a single read-only SELECT statement is accepted'],
+    ['PRAGMA', 'PRAGMA table_info(orders)', 'Only a single read-only SELECT statement is accepted'],
+    ['SET', 'SET threads = 1', 'Only a single read-only SELECT statement is accepted'],
+    ['INSTALL', 'INSTALL httpfs', 'Only a single read-only SELECT statement is accepted'],
+    ['LOAD', 'LOAD httpfs', 'Only a single read-only SELECT statement is accepted'],
+    ['CALL', 'CALL pragma_version()', 'Only a single read-only SELECT statement is accepted'],
+    ['EXPLAIN', 'EXPLAIN SELECT 1', 'Only a single read-only SELECT statement is accepted'],
+    ['DESCRIBE', 'DESCRIBE orders', 'SHOW, DESCRIBE and SUMMARIZE are not allowed: use list_tables and describe_table'],
+    [
+      'SUMMARIZE',
+      'SUMMARIZE orders',
+      'SHOW, DESCRIBE and SUMMARIZE are not allowed: use list_tables and describe_table',
+    ],
+    [
+      'a table function',
+      "SELECT * FROM read_csv('/etc/passwd')",
+      "Table functions are not allowed (read_csv): query the connection's tables",
+    ],
+    [
+      'a replacement scan of a file',
+      "SELECT * FROM '/etc/passwd'",
+      "Reading files is not allowed ('/etc/passwd'): query the connection's tables",
+    ],
+    [
+      'a file with an extension',
+      "SELECT * FROM 'data.parquet'",
+      "Reading files is not allowed ('data.parquet'): query the connection's tables",
+    ],
+    [
+      'information_schema',
+      'SELECT * FROM information_schema.tables',
+      'System catalogs are not available (information_schema.tables): use list_tables and describe_table',
+    ],
+    [
+      'pg_catalog',
+      'SELECT * FROM pg_catalog.pg_class',
+      'System catalogs are not available (pg_catalog.pg_class): use list_tables and describe_table',
+    ],
+    [
+      'a duckdb_ view',
+      'SELECT * FROM duckdb_tables',
+      'System catalogs are not available (duckdb_tables): use list_tables and describe_table',
+    ],
+    [
+      'a duckdb_ table function',
+      'SELECT * FROM duckdb_settings()',
+      "Table functions are not allowed (duckdb_settings): query the connection's tables",
+    ],
+    ['an unknown table', 'SELECT * FROM secrets', 'Table secrets does not exist'],
+    ['another database', 'SELECT * FROM other.main.orders', 'Table other.main.orders does not exist'],
+    [
+      'a table hidden in a subquery',
+      'SELECT * FROM orders WHERE id IN (SELECT id FROM secrets)',
+      'Table secrets does not exist',
+    ],
+    ['a table hidden in a CTE', 'WITH x AS (SELECT * FROM secrets) SELECT * FROM x', 'Table secrets does not exist'],
+    [
+      'a function that reads settings',
+      "SELECT current_setting('threads')",
+      'Function current_setting is not allowed in dev-mode SQL',
+    ],
+    [
+      'a function that reads the environment',
+      "SELECT getenv('HOME')",
+      'Function getenv is not allowed in dev-mode SQL',
+    ],
+    [
+      'a function that runs SQL',
+      "SELECT * FROM orders WHERE id = (SELECT query('SELECT 1'))",
+      'Function query is not allowed in dev-mode SQL',
+    ],
+    ['a qualified function', 'SELECT main.abs(-1)', 'Function abs is not allowed in dev-mode SQL'],
+    [
+      'a ? placeholder',
+      'SELECT * FROM orders WHERE id = ?',
+      'Placeholders ($1, ?) are not allowed in SQL: write the values into the query',
+    ],
+    [
+      'a $1 placeholder',
+      'SELECT * FROM orders WHERE id = $1',
+      'Placeholders ($1, ?) are not allowed in SQL: write the values into the query',
+    ],
+  ])('refuses %s, saying what and why', async (_, sql, message) => {
+    await expect(engine.guard(sql, strict)).rejects.toMatchObject({ code: 'SQL_REFUSED', message })
+  })
+
+  it("gives a hidden table and a missing one the same answer, and never the binder's suggestions", async () => {
+    const error = await engine.guard('SELECT * FROM orderz', strict).catch((e: Error) => e)
+    expect(error).toMatchObject({ code: 'SQL_REFUSED', message: 'Table orderz does not exist' })
+    expect((error as Error).message).not.toContain('orders')
+  })
+
+  it('passes declared parameters in SQL that Gatehouse compiles', async () => {
+    const refs = await engine.guard('SELECT * FROM orders WHERE tenant_id = $1', { allowParameters: true })
+    expect(refs).toEqual([{ schema: 'main', table: 'orders' }])
+  })
+
+  it('keeps a syntax error a syntax error', async () => {
+    await expect(engine.guard('SELEC 1', strict)).rejects.toMatchObject({
+      code: 'SQL_REFUSED',
+      message: expect.stringContaining('The query could not be parsed'),
+    })
+  })
+})

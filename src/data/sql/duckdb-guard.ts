@@ -1,0 +1,136 @@
+import { GatehouseError } from '../../domain/errors.js'
+import { DUCKDB_ALLOWED_FUNCTIONS, DUCKDB_SYSTEM_SCHEMAS, isDuckDbSystemName } from './duckdb-functions.js'
+
+/** A user table a query reads, as the catalog names it (lower-case). */
+export interface TableRef {
+  readonly schema: string
+  readonly table: string
+}
+
+export interface DuckDbCatalog {
+  /** The database's own catalog name (`current_database()`), accepted as a qualifier. */
+  readonly database: string
+  /** `schema.table`, lower-case: the only tables a query may name. */
+  readonly tables: ReadonlySet<string>
+}
+
+export interface GuardOptions {
+  /** SQL that Gatehouse compiles, or that a custom tool declares, carries its own parameters. */
+  readonly allowParameters: boolean
+}
+
+/** Dev-mode SQL refused, with what and why (SPEC §5). */
+export class SqlRefusedError extends GatehouseError<'SQL_REFUSED'> {
+  override readonly name = 'SqlRefusedError'
+  constructor(message: string, options: { detail?: string } = {}) {
+    super('SQL_REFUSED', message, options)
+  }
+}
+
+type Node = Record<string, unknown>
+
+function isNode(value: unknown): value is Node {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/**
+ * Checks the AST of one SELECT (`json_serialize_sql`) against SPEC §5 and
+ * returns the user tables it reads. Pure: no engine, no I/O. Every node is
+ * visited, at any depth (CTEs, subqueries, set operations, joins, lateral,
+ * expressions), so a refused construct cannot hide in a corner the walker does
+ * not know. A name not in the catalog and a hidden one get the same answer.
+ */
+export function guardDuckDbSelect(ast: unknown, catalog: DuckDbCatalog, options: GuardOptions): TableRef[] {
+  if (!isNode(ast) || ast.error !== false || !Array.isArray(ast.statements)) {
+    const message = isNode(ast) && typeof ast.error_message === 'string' ? ast.error_message : ''
+    throw new SqlRefusedError(
+      /only SELECT/i.test(message) || message === ''
+        ? 'Only a single read-only SELECT statement is accepted'
+        : `The query could not be parsed: ${message}`,
+    )
+  }
+  if (ast.statements.length !== 1) throw new SqlRefusedError('Exactly one SQL statement is accepted')
+  const tables = new Map<string, TableRef>()
+  visit(ast.statements[0], new Set(), catalog, options, tables)
+  return [...tables.values()]
+}
+
+function visit(
+  value: unknown,
+  ctes: ReadonlySet<string>,
+  catalog: DuckDbCatalog,
+  options: GuardOptions,
+  out: Map<string, TableRef>,
+): void {
+  if (Array.isArray(value)) {
+    for (const item of value) visit(item, ctes, catalog, options, out)
+    return
+  }
+  if (!isNode(value)) return
+
+  let scope = ctes
+  const cteMap = (value.cte_map as { map?: { key: string }[] } | undefined)?.map
+  if (Array.isArray(cteMap) && cteMap.length > 0) {
+    // A CTE's name shadows a table of the same name inside the query that defines it.
+    scope = new Set([...ctes, ...cteMap.map((entry) => entry.key.toLowerCase())])
+  }
+
+  switch (value.type) {
+    case 'BASE_TABLE':
+      checkTable(value, scope, catalog, out)
+      break
+    case 'TABLE_FUNCTION': {
+      const fn = (value.function as Node | undefined)?.function_name
+      throw new SqlRefusedError(`Table functions are not allowed (${String(fn)}): query the connection's tables`)
+    }
+    case 'SHOW_REF':
+      throw new SqlRefusedError('SHOW, DESCRIBE and SUMMARIZE are not allowed: use list_tables and describe_table')
+  }
+  switch (value.class) {
+    case 'PARAMETER':
+      if (!options.allowParameters) {
+        throw new SqlRefusedError('Placeholders ($1, ?) are not allowed in SQL: write the values into the query')
+      }
+      break
+    case 'FUNCTION':
+    case 'WINDOW':
+      checkFunction(value)
+      break
+  }
+  for (const [key, child] of Object.entries(value)) {
+    if (key !== 'type' && key !== 'class') visit(child, scope, catalog, options, out)
+  }
+}
+
+function checkTable(ref: Node, ctes: ReadonlySet<string>, catalog: DuckDbCatalog, out: Map<string, TableRef>): void {
+  const table = String(ref.table_name ?? '')
+  const schema = String(ref.schema_name ?? '').toLowerCase()
+  const database = String(ref.catalog_name ?? '').toLowerCase()
+  const name = [database, schema, table].filter((p) => p !== '').join('.')
+  if (database === '' && schema === '' && ctes.has(table.toLowerCase())) return
+  if (/[/\\:]|\.[a-z0-9]{1,8}$/i.test(table)) {
+    throw new SqlRefusedError(`Reading files is not allowed ('${table}'): query the connection's tables`)
+  }
+  if (DUCKDB_SYSTEM_SCHEMAS.has(schema) || DUCKDB_SYSTEM_SCHEMAS.has(database) || isDuckDbSystemName(table)) {
+    throw new SqlRefusedError(`System catalogs are not available (${name}): use list_tables and describe_table`)
+  }
+  if (ref.at_clause !== null && ref.at_clause !== undefined) {
+    throw new SqlRefusedError(`Time travel (AT) is not allowed on ${name}`)
+  }
+  if (database !== '' && database !== catalog.database.toLowerCase()) {
+    throw new SqlRefusedError(`Table ${name} does not exist`)
+  }
+  const key = `${schema === '' ? 'main' : schema}.${table.toLowerCase()}`
+  if (!catalog.tables.has(key)) throw new SqlRefusedError(`Table ${name} does not exist`)
+  const [s, t] = key.split('.') as [string, string]
+  out.set(key, { schema: s, table: t })
+}
+
+function checkFunction(call: Node): void {
+  const name = String(call.function_name ?? '').toLowerCase()
+  const qualified =
+    (call.schema !== undefined && call.schema !== '') || (call.catalog !== undefined && call.catalog !== '')
+  if (qualified || !DUCKDB_ALLOWED_FUNCTIONS.has(name)) {
+    throw new SqlRefusedError(`Function ${name} is not allowed in dev-mode SQL`)
+  }
+}

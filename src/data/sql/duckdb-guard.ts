@@ -1,4 +1,4 @@
-import { GatehouseError } from '../../domain/errors.js'
+import { SqlRefusedError } from './sql-refused-error.js'
 import { DUCKDB_ALLOWED_FUNCTIONS, DUCKDB_SYSTEM_SCHEMAS, isDuckDbSystemName } from './duckdb-functions.js'
 
 /** A user table a query reads, as the catalog names it (lower-case). */
@@ -17,14 +17,6 @@ export interface DuckDbCatalog {
 export interface GuardOptions {
   /** SQL that Gatehouse compiles, or that a custom tool declares, carries its own parameters. */
   readonly allowParameters: boolean
-}
-
-/** Dev-mode SQL refused, with what and why (SPEC §5). */
-export class SqlRefusedError extends GatehouseError<'SQL_REFUSED'> {
-  override readonly name = 'SqlRefusedError'
-  constructor(message: string, options: { detail?: string } = {}) {
-    super('SQL_REFUSED', message, options)
-  }
 }
 
 type Node = Record<string, unknown>

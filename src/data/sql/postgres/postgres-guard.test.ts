@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest'
+import { parsePostgres } from './postgres-parser.js'
+import { guardPostgresSelect } from './postgres-guard.js'
+
+const catalog = {
+  database: 'analytics',
+  defaultSchema: 'public',
+  tables: new Set(['public.orders', 'public.customers', 'sales.targets']),
+}
+const strict = { allowParameters: false }
+const guard = async (sql: string, options = strict) => guardPostgresSelect(await parsePostgres(sql), catalog, options)
+
+describe('the PostgreSQL dev-mode guard (SPEC §5)', () => {
+  it.each([
+    ['a plain select', 'SELECT id FROM orders', ['public.orders']],
+    [
+      'a join with qualified names',
+      'SELECT o.id FROM public.orders o JOIN customers c ON c.id = o.customer_id',
+      ['public.orders', 'public.customers'],
+    ],
+    ['the database name as catalog', 'SELECT count(*) FROM analytics.public.orders', ['public.orders']],
+    ['another schema', 'SELECT * FROM sales.targets', ['sales.targets']],
+    ['unquoted names in any case', 'SELECT * FROM ORDERS', ['public.orders']],
+    [
+      'aggregates and windows',
+      'SELECT region, sum(amount), rank() OVER (ORDER BY sum(amount)) FROM orders GROUP BY region',
+      ['public.orders'],
+    ],
+    ['a CTE, which is not a table', 'WITH t AS (SELECT * FROM orders) SELECT count(*) FROM t', ['public.orders']],
+    [
+      'a CTE named like a table: its body is what is read',
+      'WITH customers AS (SELECT * FROM orders) SELECT * FROM customers',
+      ['public.orders'],
+    ],
+    ['set operations', 'SELECT id FROM orders UNION SELECT id FROM customers', ['public.orders', 'public.customers']],
+    [
+      'subqueries and EXISTS',
+      'SELECT (SELECT max(id) FROM customers) FROM orders WHERE EXISTS (SELECT 1 FROM sales.targets)',
+      ['public.customers', 'public.orders', 'sales.targets'],
+    ],
+    [
+      'a recursive CTE',
+      'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT * FROM r',
+      [],
+    ],
+    [
+      'a lateral subquery',
+      'SELECT * FROM orders o, LATERAL (SELECT * FROM customers c WHERE c.id = o.customer_id) x',
+      ['public.orders', 'public.customers'],
+    ],
+    ['TABLE syntax', 'TABLE orders', ['public.orders']],
+  ])('accepts %s', async (_, sql, tables) => {
+    expect((await guard(sql)).map((r) => `${r.schema}.${r.table}`).sort()).toEqual([...tables].sort())
+  })
+
+  it.each([
+    ['two statements', 'SELECT 1; SELECT 2', 'Exactly one SQL statement is accepted'],
+    ['a write', 'INSERT INTO orders (id) VALUES (1)', 'Only a single read-only SELECT statement is accepted'],
+    ['DDL', 'CREATE TABLE x (a int)', 'Only a single read-only SELECT statement is accepted'],
+    ['COPY', "COPY orders TO '/tmp/x'", 'Only a single read-only SELECT statement is accepted'],
+    ['SET', 'SET statement_timeout = 0', 'Only a single read-only SELECT statement is accepted'],
+    ['EXPLAIN', 'EXPLAIN SELECT 1', 'Only a single read-only SELECT statement is accepted'],
+    ['SHOW', 'SHOW search_path', 'Only a single read-only SELECT statement is accepted'],
+    ['SELECT INTO', 'SELECT * INTO copy FROM orders', 'SELECT INTO creates a table and is not allowed'],
+    ['FOR UPDATE', 'SELECT * FROM orders FOR UPDATE', 'FOR UPDATE and FOR SHARE are not allowed'],
+    [
+      'a table function',
+      'SELECT * FROM generate_series(1, 3)',
+      "Table functions are not allowed (generate_series): query the connection's tables",
+    ],
+    [
+      'pg_catalog',
+      'SELECT * FROM pg_catalog.pg_class',
+      'System catalogs are not available (pg_catalog.pg_class): use list_tables and describe_table',
+    ],
+    [
+      'a pg_ view without schema',
+      'SELECT * FROM pg_stat_activity',
+      'System catalogs are not available (pg_stat_activity): use list_tables and describe_table',
+    ],
+    [
+      'information_schema',
+      'SELECT * FROM information_schema.tables',
+      'System catalogs are not available (information_schema.tables): use list_tables and describe_table',
+    ],
+    ['an unknown table', 'SELECT * FROM secrets', 'Table secrets does not exist'],
+    ['a quoted name that is not the table', 'SELECT * FROM "Orders"', 'Table Orders does not exist'],
+    ['another database', 'SELECT * FROM other.public.orders', 'Table other.public.orders does not exist'],
+    [
+      'a table hidden in a subquery',
+      'SELECT * FROM orders WHERE id IN (SELECT id FROM secrets)',
+      'Table secrets does not exist',
+    ],
+    ['reading a file', "SELECT pg_read_file('/etc/passwd')", 'Function pg_read_file is not allowed in dev-mode SQL'],
+    [
+      'changing a setting',
+      "SELECT set_config('statement_timeout', '0', false)",
+      'Function set_config is not allowed in dev-mode SQL',
+    ],
+    [
+      'another database through dblink',
+      "SELECT dblink('host=x', 'select 1')",
+      'Function dblink is not allowed in dev-mode SQL',
+    ],
+    ['sleeping', 'SELECT pg_sleep(10)', 'Function pg_sleep is not allowed in dev-mode SQL'],
+    [
+      'a qualified function',
+      'SELECT pg_catalog.lower(email) FROM customers',
+      'Function pg_catalog.lower is not allowed in dev-mode SQL',
+    ],
+    [
+      'a placeholder',
+      'SELECT * FROM orders WHERE id = $1',
+      'Placeholders ($1, ?) are not allowed in SQL: write the values into the query',
+    ],
+  ])('refuses %s, saying what and why', async (_, sql, message) => {
+    await expect(guard(sql)).rejects.toMatchObject({ code: 'SQL_REFUSED', message })
+  })
+
+  it('passes declared parameters in SQL that Gatehouse compiles', async () => {
+    expect(await guard('SELECT * FROM orders WHERE tenant_id = $1', { allowParameters: true })).toEqual([
+      { schema: 'public', table: 'orders' },
+    ])
+  })
+
+  it('reports a syntax error as one', async () => {
+    await expect(guard('SELEC 1')).rejects.toMatchObject({
+      code: 'SQL_REFUSED',
+      message: expect.stringContaining('The query could not be parsed'),
+    })
+  })
+})

@@ -1,0 +1,133 @@
+import { SqlRefusedError } from '../sql-refused-error.js'
+import { POSTGRES_ALLOWED_FUNCTIONS, POSTGRES_SYSTEM_SCHEMAS } from './postgres-functions.js'
+
+export interface PostgresTableRef {
+  readonly schema: string
+  readonly table: string
+}
+
+export interface PostgresCatalog {
+  /** The database name, accepted as a three-part qualifier. */
+  readonly database: string
+  /** `schema.table` exactly as PostgreSQL names them (unquoted names are lower-case). */
+  readonly tables: ReadonlySet<string>
+  /** The schema an unqualified name resolves to. */
+  readonly defaultSchema: string
+}
+
+export interface PostgresGuardOptions {
+  readonly allowParameters: boolean
+}
+
+type Node = Record<string, unknown>
+
+function isNode(value: unknown): value is Node {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function names(list: unknown): string[] {
+  return Array.isArray(list) ? list.map((n) => String(((n as Node).String as Node | undefined)?.sval ?? '')) : []
+}
+
+/**
+ * Checks the libpg-query AST of one SELECT against SPEC §5 and returns the user
+ * tables it reads. Pure, and the same rules as the DuckDB guard: every node at
+ * any depth is visited; CTE names shadow tables inside their query; a table
+ * outside the catalog and a hidden one get the same answer.
+ */
+export function guardPostgresSelect(
+  ast: unknown,
+  catalog: PostgresCatalog,
+  options: PostgresGuardOptions,
+): PostgresTableRef[] {
+  const stmts = isNode(ast) && Array.isArray(ast.stmts) ? ast.stmts : []
+  if (stmts.length !== 1) throw new SqlRefusedError('Exactly one SQL statement is accepted')
+  const stmt = (stmts[0] as Node).stmt
+  if (!isNode(stmt) || !isNode(stmt.SelectStmt)) {
+    throw new SqlRefusedError('Only a single read-only SELECT statement is accepted')
+  }
+  const out = new Map<string, PostgresTableRef>()
+  visit(stmt, new Set(), catalog, options, out)
+  return [...out.values()]
+}
+
+function visit(
+  value: unknown,
+  ctes: ReadonlySet<string>,
+  catalog: PostgresCatalog,
+  options: PostgresGuardOptions,
+  out: Map<string, PostgresTableRef>,
+): void {
+  if (Array.isArray(value)) {
+    for (const item of value) visit(item, ctes, catalog, options, out)
+    return
+  }
+  if (!isNode(value)) return
+  for (const [kind, body] of Object.entries(value)) {
+    if (!isNode(body)) {
+      visit(body, ctes, catalog, options, out)
+      continue
+    }
+    let scope = ctes
+    switch (kind) {
+      case 'SelectStmt': {
+        if (body.intoClause !== undefined) throw new SqlRefusedError('SELECT INTO creates a table and is not allowed')
+        if (body.lockingClause !== undefined) throw new SqlRefusedError('FOR UPDATE and FOR SHARE are not allowed')
+        const withClause = body.withClause as { ctes?: { CommonTableExpr: { ctename: string } }[] } | undefined
+        if (withClause?.ctes !== undefined) {
+          // A CTE's name shadows a table of the same name inside the query that defines it.
+          scope = new Set([...ctes, ...withClause.ctes.map((c) => c.CommonTableExpr.ctename)])
+        }
+        break
+      }
+      case 'RangeVar':
+        checkTable(body, scope, catalog, out)
+        break
+      case 'RangeFunction': {
+        const items = (body.functions as { List?: { items?: { FuncCall?: Node }[] } }[] | undefined)?.[0]?.List?.items
+        const fn = names(items?.[0]?.FuncCall?.funcname).join('.') || 'a function'
+        throw new SqlRefusedError(`Table functions are not allowed (${fn}): query the connection's tables`)
+      }
+      case 'RangeTableFunc':
+      case 'JsonTable':
+        throw new SqlRefusedError(
+          "Table functions are not allowed (XMLTABLE/JSON_TABLE): query the connection's tables",
+        )
+      case 'ParamRef':
+        if (!options.allowParameters) {
+          throw new SqlRefusedError('Placeholders ($1, ?) are not allowed in SQL: write the values into the query')
+        }
+        break
+      case 'FuncCall': {
+        const parts = names(body.funcname)
+        const name = parts[parts.length - 1] ?? ''
+        if (parts.length !== 1 || !POSTGRES_ALLOWED_FUNCTIONS.has(name)) {
+          throw new SqlRefusedError(`Function ${parts.join('.')} is not allowed in dev-mode SQL`)
+        }
+        break
+      }
+    }
+    visit(body, scope, catalog, options, out)
+  }
+}
+
+function checkTable(
+  ref: Node,
+  ctes: ReadonlySet<string>,
+  catalog: PostgresCatalog,
+  out: Map<string, PostgresTableRef>,
+): void {
+  const table = String(ref.relname ?? '')
+  const schema = typeof ref.schemaname === 'string' ? ref.schemaname : ''
+  const database = typeof ref.catalogname === 'string' ? ref.catalogname : ''
+  const name = [database, schema, table].filter((p) => p !== '').join('.')
+  if (schema === '' && database === '' && ctes.has(table)) return
+  if (POSTGRES_SYSTEM_SCHEMAS.has(schema) || table.startsWith('pg_')) {
+    throw new SqlRefusedError(`System catalogs are not available (${name}): use list_tables and describe_table`)
+  }
+  if (database !== '' && database !== catalog.database) throw new SqlRefusedError(`Table ${name} does not exist`)
+  const key = `${schema === '' ? catalog.defaultSchema : schema}.${table}`
+  if (!catalog.tables.has(key)) throw new SqlRefusedError(`Table ${name} does not exist`)
+  const [s, t] = [schema === '' ? catalog.defaultSchema : schema, table]
+  out.set(key, { schema: s, table: t })
+}

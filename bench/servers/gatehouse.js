@@ -1,10 +1,11 @@
 // Starts one Gatehouse server for a benchmark and prints `READY <url>` when it listens.
 //
-//   node bench/servers/gatehouse.js --mode auth|noauth|sdkpath --key-file /tmp/key [--port 0]
+//   node bench/servers/gatehouse.js --mode auth|noauth|sdkpath|noaudit --key-file /tmp/key [--port 0]
 //
 // auth     API key verified per request (cached after the first verification): the production path.
 // noauth   `insecureFixedPrincipal`: every /mcp request acts as the key's principal, no authentication.
 // sdkpath  auth on, but `disableFastPath`: every message goes through the long-lived SDK server.
+// noaudit  auth on, but `insecureNoAudit`: no audit record is written (what the audit log costs).
 //
 // The store lives in a temp dir this process creates and removes. The API key the load generator
 // sends is written to --key-file (in every mode, so all modes receive byte-identical requests).
@@ -21,7 +22,7 @@ import { ApiKeyService } from '../../dist/auth/api-keys/api-key-service.js'
 import { ApiKeyVerifier } from '../../dist/auth/api-keys/api-key-verifier.js'
 import { parsePermissions } from '../../dist/domain/permissions.js'
 
-const MODES = ['auth', 'noauth', 'sdkpath']
+const MODES = ['auth', 'noauth', 'sdkpath', 'noaudit']
 
 const { values } = parseArgs({
   options: {
@@ -62,6 +63,7 @@ try {
   const options = { logger }
   if (values.mode === 'noauth') options.insecureFixedPrincipal = await principalOf(config(0).store.url, key)
   if (values.mode === 'sdkpath') options.disableFastPath = true
+  if (values.mode === 'noaudit') options.insecureNoAudit = true
 
   server = await startServer(config(port), options)
   if (stopping) {

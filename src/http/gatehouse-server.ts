@@ -6,6 +6,7 @@ import { LogController, fastify } from 'fastify'
 import type { Logger } from 'pino'
 import type { GatehouseConfig } from '../config/config-schema.js'
 import type { Principal } from '../domain/principal.js'
+import type { AuditSink } from '../domain/audit-sink.js'
 import { Store } from '../store/store.js'
 import { AuditWriter } from '../audit/audit-writer.js'
 import { purgeAudit } from '../audit/audit-retention.js'
@@ -32,6 +33,8 @@ export interface ServerOptions {
   readonly insecureFixedPrincipal?: Principal
   /** Benchmarks only: send every message through the SDK, no fast path. */
   readonly disableFastPath?: boolean
+  /** Benchmarks only: record nothing in the audit log (to measure what audit costs). */
+  readonly insecureNoAudit?: boolean
   /** The tools served (default: the core tools); tests add tools with other permissions. */
   readonly tools?: readonly ToolDefinition[]
 }
@@ -72,11 +75,12 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
       onError: (error) => logger.error({ err: error }, 'audit records could not be written; they stay queued'),
     })
     closers.push(() => audit.close())
+    const sink: AuditSink = options.insecureNoAudit === true ? { record() {} } : audit
     const metrics = new Metrics()
     const cache = new CredentialCache()
     const lastUsed = new LastUsedTracker(store)
     closers.push(() => lastUsed.close())
-    const authenticator = new Authenticator(cache, new ApiKeyVerifier(store, lastUsed, audit))
+    const authenticator = new Authenticator(cache, new ApiKeyVerifier(store, lastUsed, sink))
     const catalog = new ProjectCatalog(store)
     const watcher = new StoreChangeWatcher(
       store,
@@ -86,7 +90,7 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
     closers.push(() => watcher.close())
     await watcher.poll()
 
-    const runner = new ToolRunner({ store, catalog }, audit, metrics)
+    const runner = new ToolRunner({ store, catalog }, sink, metrics)
     const endpoint = await McpEndpoint.create(options.tools ?? CORE_TOOLS, runner, {
       fastPath: options.disableFastPath !== true,
     })
@@ -95,7 +99,7 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
     const mcpHandler = createMcpHandler({
       endpoint,
       authenticator,
-      audit,
+      audit: sink,
       metrics,
       addresses: new ClientAddressResolver(config.server.trust_proxy === false ? false : config.server.trust_proxy),
       resourceMetadataUrl: resourceMetadataUrl(publicUrl),

@@ -90,7 +90,8 @@ async function superviseWorkers(count: number, config: GatehouseConfig, output: 
     worker.on('message', (message: { type?: string; url?: string }) => {
       if (message.type !== 'listening') return
       listening.add(worker.id)
-      if (announced) return
+      // Announce once every worker takes connections: the primary hands them only to listening workers.
+      if (announced || listening.size < count) return
       announced = true
       output.out(
         `Gatehouse listening on ${message.url}; MCP endpoint ${config.server.public_url}/mcp (${count} workers)`,

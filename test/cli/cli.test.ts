@@ -112,6 +112,22 @@ describe('gatehouse CLI', () => {
     ws = workspace()
   })
 
+  /** `keys create --json` for the member's default `ci` key on the `analytics` project. */
+  function createCiKey(org: OrgJson, member: MemberJson): Promise<KeyJson> {
+    return ws.json<KeyJson>([
+      'keys',
+      'create',
+      '--org',
+      org.name,
+      '--user',
+      member.email,
+      '--name',
+      'ci',
+      '--project',
+      'analytics',
+    ])
+  }
+
   /** An org with an owner, a member and a project, made through the CLI. */
   async function orgSetup() {
     const org = await ws.json<OrgJson>(['orgs', 'create', unique('acme')])
@@ -234,18 +250,7 @@ describe('gatehouse CLI', () => {
 
   it('prints a new key once: keys create shows it, keys list never does', async () => {
     const { org, member, project } = await orgSetup()
-    const created = await ws.json<KeyJson>([
-      'keys',
-      'create',
-      '--org',
-      org.name,
-      '--user',
-      member.email,
-      '--name',
-      'ci',
-      '--project',
-      'analytics',
-    ])
+    const created = await createCiKey(org, member)
     expect(created.key).toMatch(KEY_SHAPE)
     expect(created).toMatchObject({
       prefix: `gk_${created.id}`,
@@ -344,18 +349,7 @@ describe('gatehouse CLI', () => {
 
   it('revokes a key for good: it stays listed with status revoked', async () => {
     const { org, member } = await orgSetup()
-    const created = await ws.json<KeyJson>([
-      'keys',
-      'create',
-      '--org',
-      org.name,
-      '--user',
-      member.email,
-      '--name',
-      'ci',
-      '--project',
-      'analytics',
-    ])
+    const created = await createCiKey(org, member)
     const revoked = await ws.json<KeyJson>(['keys', 'revoke', created.prefix])
     expect(revoked).toMatchObject({ id: created.id, status: 'revoked', revoked_at: expect.stringMatching(ISO) })
     const listed = await ws.json<KeyJson[]>(['keys', 'list', '--org', org.name])
@@ -368,18 +362,7 @@ describe('gatehouse CLI', () => {
 
   it('shows key.created and key.revoked in the audit log', async () => {
     const { org, member } = await orgSetup()
-    const created = await ws.json<KeyJson>([
-      'keys',
-      'create',
-      '--org',
-      org.name,
-      '--user',
-      member.email,
-      '--name',
-      'ci',
-      '--project',
-      'analytics',
-    ])
+    const created = await createCiKey(org, member)
     await ws.json<KeyJson>(['keys', 'revoke', created.id])
     const log = await ws.json<LogJson[]>(['log', '--org', org.name])
     expect(log.map((e) => [e.type, e.key_prefix, e.org_id])).toEqual([
@@ -390,18 +373,7 @@ describe('gatehouse CLI', () => {
 
   it('prints the audit log as CSV with a header line', async () => {
     const { org, member } = await orgSetup()
-    await ws.json<KeyJson>([
-      'keys',
-      'create',
-      '--org',
-      org.name,
-      '--user',
-      member.email,
-      '--name',
-      'ci',
-      '--project',
-      'analytics',
-    ])
+    await createCiKey(org, member)
     const result = await ws.cli(['log', '--org', org.name, '--csv'])
     expect(result.code).toBe(0)
     const lines = result.out.split('\n')
@@ -420,18 +392,7 @@ describe('gatehouse CLI', () => {
 
   it('prints the chain heads as JSON', async () => {
     const { org, member } = await orgSetup()
-    await ws.json<KeyJson>([
-      'keys',
-      'create',
-      '--org',
-      org.name,
-      '--user',
-      member.email,
-      '--name',
-      'ci',
-      '--project',
-      'analytics',
-    ])
+    await createCiKey(org, member)
     const heads = await ws.json<{ chain_id: string; last_seq: number; hash: string; at: string }[]>(['audit', 'head'])
     await using store = Store.open(ws.url)
     const expected = (await store.audit.heads()).map((h) => ({

@@ -38,17 +38,6 @@ export class ProjectRepository {
     return this.#db.selectFrom('projects').selectAll().where('org_id', '=', orgId).orderBy('name').execute()
   }
 
-  listByIds(orgId: string, ids: readonly string[]): Promise<Project[]> {
-    if (ids.length === 0) return Promise.resolve([])
-    return this.#db
-      .selectFrom('projects')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .where('id', 'in', [...ids])
-      .orderBy('name')
-      .execute()
-  }
-
   findByRef(orgId: string, ref: string): Promise<Project | undefined> {
     return this.#db
       .selectFrom('projects')

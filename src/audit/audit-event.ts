@@ -19,6 +19,7 @@ export const AUDIT_EVENT_TYPES = [
   'key.revoked',
   'client.registered',
   'app.disconnected',
+  'project.applied',
   'mcp.call',
   'audit.checkpoint',
 ] as const

@@ -9,6 +9,7 @@ import { registerProjectCommands } from './commands/project-commands.js'
 import { registerKeyCommands } from './commands/key-commands.js'
 import { registerMigrateCommand, registerServeCommand } from './commands/serve-command.js'
 import { registerAuditCommands } from './commands/audit-commands.js'
+import { registerApplyCommand } from './commands/apply-command.js'
 
 export function buildProgram(output: Output = processOutput): Command {
   const program = new Command('gatehouse')
@@ -24,6 +25,7 @@ export function buildProgram(output: Output = processOutput): Command {
   registerUserCommands(program, output)
   registerProjectCommands(program, output)
   registerKeyCommands(program, output)
+  registerApplyCommand(program, output)
   registerAuditCommands(program, output)
   return program
 }

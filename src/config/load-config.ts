@@ -41,7 +41,7 @@ export function loadConfig(options: LoadConfigOptions): GatehouseConfig {
       : `cannot read the config file (${String(code)})`
     throw new ConfigError(options.path, '', expected, { cause: error })
   }
-  return configFromObject(parseYaml(text, options.path), options.path, dirname(absolute), env)
+  return configFromObject(parseYamlText(text, options.path), options.path, dirname(absolute), env)
 }
 
 /**
@@ -61,7 +61,8 @@ export function configFromObject(
   return deepFreeze({ ...parsed.data, store })
 }
 
-function parseYaml(text: string, file: string): unknown {
+/** YAML text to plain values; syntax errors become a `ConfigError` with line and column. */
+export function parseYamlText(text: string, file: string): unknown {
   const doc = parseDocument(text)
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((error) => {

@@ -22,6 +22,17 @@ export interface QueryOptions {
   readonly signal?: AbortSignal
 }
 
+/** A user table a query reads, as the engine's catalog names it. */
+export interface TableRef {
+  readonly schema: string
+  readonly table: string
+}
+
+export interface GuardOptions {
+  /** SQL that Gatehouse compiles, or that a custom tool declares, carries its own parameters. */
+  readonly allowParameters: boolean
+}
+
 export interface TableInfo {
   readonly schema: string
   readonly name: string
@@ -35,7 +46,16 @@ export interface TableInfo {
  */
 export interface Engine extends AsyncDisposable {
   readonly kind: 'duckdb' | 'postgres'
+  /**
+   * The dev-mode guard (SPEC §5), with the engine's own parser: exactly one
+   * read-only SELECT over user tables of this connection and allowlisted
+   * functions. Returns the tables it reads; throws `SqlRefusedError`.
+   */
+  guard(sql: string, options: GuardOptions): Promise<TableRef[]>
+  /** Runs SQL that passed `guard`; engine failures become `QueryFailedError` in a generic form. */
   query(sql: string, options: QueryOptions): Promise<QueryResult>
+  /** Why this connection must not be used (e.g. a PostgreSQL superuser role); empty when it is safe. */
+  check(): Promise<string[]>
   /** User tables of the connection's catalog, without system schemas. */
   tables(): Promise<TableInfo[]>
   close(): Promise<void>

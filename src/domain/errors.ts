@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'BODY_TOO_LARGE',
   'AUTHZ_DENIED',
   'SQL_REFUSED',
+  'QUERY_FAILED',
+  'ENGINE_UNAVAILABLE',
   'STORE_UNAVAILABLE',
   'AUDIT_CHAIN_BROKEN',
   'INTERNAL',
@@ -141,6 +143,8 @@ export type AnyGatehouseError =
   | InsufficientScopeError
   | AuthorizationError
   | GatehouseError<'SQL_REFUSED'>
+  | GatehouseError<'QUERY_FAILED'>
+  | GatehouseError<'ENGINE_UNAVAILABLE'>
   | GatehouseError<'ORIGIN_NOT_ALLOWED' | 'BODY_TOO_LARGE' | 'STORE_UNAVAILABLE' | 'AUDIT_CHAIN_BROKEN' | 'INTERNAL'>
 
 export function isGatehouseError(value: unknown): value is AnyGatehouseError {

@@ -39,6 +39,8 @@ export const HTTP_ERRORS: Readonly<Record<ErrorCode, Row>> = {
   BODY_TOO_LARGE: { status: 413, error: 'invalid_request', challengeError: false, expose: true },
   AUTHZ_DENIED: { status: 403, error: 'access_denied', challengeError: false, expose: true },
   SQL_REFUSED: { status: 400, error: 'invalid_request', challengeError: false, expose: true },
+  QUERY_FAILED: { status: 400, error: 'invalid_request', challengeError: false, expose: true },
+  ENGINE_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable', challengeError: false, expose: true },
   STORE_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable', challengeError: false, expose: false },
   AUDIT_CHAIN_BROKEN: { status: 500, error: 'server_error', challengeError: false, expose: false },
   INTERNAL: { status: 500, error: 'server_error', challengeError: false, expose: false },

@@ -13,12 +13,14 @@ import { purgeAudit } from '../audit/audit-retention.js'
 import { CredentialCache } from '../auth/credential-cache.js'
 import { StoreChangeWatcher } from '../store/change-watcher.js'
 import { ProjectCatalog } from '../store/project-catalog.js'
+import { DataPlane } from '../data/data-plane.js'
 import { LastUsedTracker } from '../auth/api-keys/last-used-tracker.js'
 import { ApiKeyVerifier } from '../auth/api-keys/api-key-verifier.js'
 import { Authenticator } from '../auth/authenticator.js'
 import { ToolRunner } from '../mcp/tool-runner.js'
 import { McpEndpoint } from '../mcp/mcp-endpoint.js'
-import { CORE_TOOLS } from '../mcp/tools/core-tools.js'
+import { CustomTools } from '../mcp/custom-tools.js'
+import { BUILTIN_TOOLS } from '../mcp/tools/core-tools.js'
 import type { ToolDefinition } from '../mcp/tool-definition.js'
 import { ClientAddressResolver } from './client-address.js'
 import { createMcpHandler } from './mcp-handler.js'
@@ -35,6 +37,8 @@ export interface ServerOptions {
   readonly disableFastPath?: boolean
   /** Benchmarks only: record nothing in the audit log (to measure what audit costs). */
   readonly insecureNoAudit?: boolean
+  /** Where `${VAR}` in connection URLs is resolved (default: the process environment). */
+  readonly env?: Readonly<Record<string, string | undefined>>
   /** The tools served (default: the core tools); tests add tools with other permissions. */
   readonly tools?: readonly ToolDefinition[]
 }
@@ -82,17 +86,27 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
     closers.push(() => lastUsed.close())
     const authenticator = new Authenticator(cache, new ApiKeyVerifier(store, lastUsed, sink))
     const catalog = new ProjectCatalog(store)
+    const limits = { maxRows: config.limits.max_rows, statementTimeoutMs: config.limits.statement_timeout_ms }
+    const data = new DataPlane(store, { env: options.env ?? process.env, ...limits })
+    closers.push(() => data.close())
     const watcher = new StoreChangeWatcher(
       store,
-      { credentials: () => cache.clear(), catalog: () => catalog.clear() },
+      {
+        credentials: () => cache.clear(),
+        catalog: () => {
+          catalog.clear()
+          data.clear()
+        },
+      },
       options.revocationPollMs ?? 250,
     )
     closers.push(() => watcher.close())
     await watcher.poll()
 
-    const runner = new ToolRunner({ store, catalog }, sink, metrics)
-    const endpoint = await McpEndpoint.create(options.tools ?? CORE_TOOLS, runner, {
+    const runner = new ToolRunner({ store, catalog, data, limits }, sink, metrics)
+    const endpoint = await McpEndpoint.create(options.tools ?? BUILTIN_TOOLS, runner, {
       fastPath: options.disableFastPath !== true,
+      customTools: new CustomTools(data),
     })
     closers.push(() => endpoint.close())
     const publicUrl = config.server.public_url
@@ -134,13 +148,22 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
     }
     app.get('/healthz', async () => ({ status: 'ok' }))
     app.get('/readyz', async (_req, reply) => {
+      let storeOk = true
       try {
         await store.ping()
-        return { status: 'ready', checks: { store: 'ok' } }
       } catch (error) {
+        storeOk = false
         logger.warn({ err: error }, 'readiness check failed: the store is unreachable')
-        return reply.code(503).send({ status: 'unavailable', checks: { store: 'unreachable' } })
       }
+      // Engines opened so far, and connections that failed to open (e.g. a role that could bypass RLS).
+      const engines = await data.health()
+      const ready = storeOk && engines.every((e) => e.status === 'ok')
+      if (!ready) logger.warn({ engines: engines.filter((e) => e.status !== 'ok') }, 'readiness check failed')
+      const body = {
+        status: ready ? 'ready' : 'unavailable',
+        checks: { store: storeOk ? 'ok' : 'unreachable', engines },
+      }
+      return ready ? body : reply.code(503).send(body)
     })
     app.get('/metrics', async (_req, reply) =>
       reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),

@@ -157,7 +157,8 @@ export function createMcpHandler(options: McpHandlerOptions): (req: IncomingMess
 
     // Permissions are decided before anything runs: a call the credential may not make is an HTTP 403.
     for (const message of messages) {
-      const needed = neededPermission(message, options.endpoint)
+      const needed =
+        neededPermission(message, options.endpoint) ?? (await customPermission(message, options.endpoint, principal))
       if (needed !== null && !principal.permissions.has(needed)) {
         const scope = needed === 'admin' ? 'mcp:read' : SCOPE_FOR_PERMISSION[needed]
         return sendError(res, new InsufficientScopeError(scope), cors)
@@ -295,6 +296,14 @@ function neededPermission(message: unknown, endpoint: McpEndpoint) {
   if (!isObject(message) || message.method !== 'tools/call' || !isObject(message.params)) return null
   const name = message.params.name
   return typeof name === 'string' ? (endpoint.permissionFor(name) ?? null) : null
+}
+
+/** A name that is not built in may be one of the principal's custom tools (which need `data:read`). */
+async function customPermission(message: unknown, endpoint: McpEndpoint, principal: Principal) {
+  if (!isObject(message) || message.method !== 'tools/call' || !isObject(message.params)) return null
+  const name = message.params.name
+  if (typeof name !== 'string' || endpoint.permissionFor(name) !== undefined) return null
+  return (await endpoint.customPermissionFor(name, principal)) ?? null
 }
 
 function isJsonMediaType(contentType: string | undefined): boolean {

@@ -7,6 +7,8 @@ import type { ToolDefinition } from './tool-definition.js'
 import { CORE_TOOLS } from './tools/core-tools.js'
 import { Store } from '../store/store.js'
 import { ProjectCatalog } from '../store/project-catalog.js'
+import { DataPlane } from '../data/data-plane.js'
+import type { ToolDeps } from './tool-definition.js'
 import { InputError } from '../domain/errors.js'
 import { testPrincipal } from '../../test/support/test-principal.js'
 
@@ -38,7 +40,7 @@ describe('McpEndpoint', () => {
     const org = await store.orgs.create('acme')
     const project = await store.projects.create(org.id, 'analytics')
     principal = testPrincipal({ orgId: org.id, projectIds: [project.id] })
-    const runner = new ToolRunner({ store, catalog: new ProjectCatalog(store) }, audit)
+    const runner = new ToolRunner(testToolDeps(store), audit)
     fast = await McpEndpoint.create(tools, runner, { fastPath: true })
     sdk = await McpEndpoint.create(tools, runner, { fastPath: false })
   })
@@ -120,13 +122,9 @@ describe('InProcessTransport on a long-lived signal', () => {
   it('leaves no abort listener behind on a connection-wide signal once a request is answered', async () => {
     const store = Store.open('sqlite::memory:')
     await store.migrate()
-    const endpoint = await McpEndpoint.create(
-      CORE_TOOLS,
-      new ToolRunner({ store, catalog: new ProjectCatalog(store) }, audit),
-      {
-        fastPath: false,
-      },
-    )
+    const endpoint = await McpEndpoint.create(CORE_TOOLS, new ToolRunner(testToolDeps(store), audit), {
+      fastPath: false,
+    })
     const controller = new AbortController()
     let listeners = 0
     const signal = controller.signal
@@ -145,3 +143,8 @@ describe('InProcessTransport on a long-lived signal', () => {
     await store.close()
   })
 })
+
+function testToolDeps(store: Store): ToolDeps {
+  const limits = { maxRows: 100, statementTimeoutMs: 5_000 }
+  return { store, catalog: new ProjectCatalog(store), data: new DataPlane(store, { env: {}, ...limits }), limits }
+}

@@ -42,3 +42,24 @@ function scalar(value: unknown): string {
   if (value === null || value === undefined) return '—'
   return typeof value === 'string' ? value : JSON.stringify(value)
 }
+
+interface TabularResult {
+  readonly columns: readonly { readonly name: string }[]
+  readonly rows: readonly (readonly unknown[])[]
+  readonly row_count: number
+  readonly truncated: boolean
+}
+
+/** A data result as text: JSON, or a Markdown table an agent can quote to a person. */
+export function renderResult(result: TabularResult, format: ResponseFormat): string {
+  if (format !== 'markdown') return JSON.stringify(result)
+  const cell = (value: unknown) => scalar(value).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+  const lines = [
+    `| ${result.columns.map((c) => cell(c.name)).join(' | ')} |`,
+    `| ${result.columns.map(() => '---').join(' | ')} |`,
+    ...result.rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
+  ]
+  const rows = `${result.row_count} row${result.row_count === 1 ? '' : 's'}`
+  lines.push('', result.truncated ? `${rows} (truncated: more rows exist; narrow the query or raise limit)` : rows)
+  return lines.join('\n')
+}

@@ -3,12 +3,16 @@ import type { Principal } from '../domain/principal.js'
 import type { Permission } from '../domain/permissions.js'
 import type { Store } from '../store/store.js'
 import type { ProjectCatalog } from '../store/project-catalog.js'
+import type { DataPlane } from '../data/data-plane.js'
 
 /** What tools may use. Later layers (engines, policies) join here. */
 export interface ToolDeps {
   readonly store: Store
   /** Cached project lists; what tools use to resolve a principal's projects. */
   readonly catalog: ProjectCatalog
+  /** Applied project definitions and their engines. */
+  readonly data: DataPlane
+  readonly limits: { readonly maxRows: number; readonly statementTimeoutMs: number }
 }
 
 export interface ToolContext {

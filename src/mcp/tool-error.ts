@@ -1,5 +1,7 @@
 import { isGatehouseError } from '../domain/errors.js'
 import type { ErrorCode } from '../domain/errors.js'
+import { z } from 'zod'
+import type { ToolDefinition } from './tool-definition.js'
 
 export interface ToolErrorResult {
   readonly content: [{ readonly type: 'text'; readonly text: string }]
@@ -28,6 +30,9 @@ export const TOOL_ERROR_EXPOSED: Readonly<Record<ErrorCode, boolean>> = {
   BODY_TOO_LARGE: false,
   AUTHZ_DENIED: true,
   SQL_REFUSED: true,
+  // Engine errors are rewritten to a generic form where they are caught: a value in one could come from a hidden row.
+  QUERY_FAILED: true,
+  ENGINE_UNAVAILABLE: true,
   STORE_UNAVAILABLE: false,
   AUDIT_CHAIN_BROKEN: false,
   INTERNAL: false,
@@ -43,4 +48,14 @@ export function toolErrorResult(error: unknown): ToolErrorResult {
 
 export function toolErrorCode(error: unknown): ErrorCode {
   return isGatehouseError(error) ? error.code : 'INTERNAL'
+}
+
+/** Arguments that fail a tool's schema, in the words the SDK uses for its own tools. */
+export function customToolError(tool: ToolDefinition, rawArgs: Record<string, unknown>): ToolErrorResult {
+  const parsed = tool.input.safeParse(rawArgs)
+  const problems = parsed.success ? '' : z.prettifyError(parsed.error)
+  return {
+    content: [{ type: 'text', text: `Input validation error: Invalid arguments for tool ${tool.name}: ${problems}` }],
+    isError: true,
+  }
 }

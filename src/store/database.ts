@@ -9,6 +9,7 @@ export interface Database {
   users: UserTable
   memberships: MembershipTable
   projects: ProjectTable
+  project_definitions: ProjectDefinitionTable
   api_keys: ApiKeyTable
   audit_events: AuditEventTable
   store_counters: StoreCounterTable
@@ -48,6 +49,19 @@ export interface ProjectTable {
   org_id: string
   name: string
   created_at: number
+}
+
+/** The applied project file (SPEC §3.2): connections, domains, tools. */
+export interface ProjectDefinitionTable {
+  project_id: string
+  org_id: string
+  /** JSON of the validated definition; `${VAR}` references in connection URLs are kept unresolved. */
+  definition: string
+  /** SHA-256 of `definition`: applying the same file again changes nothing. */
+  digest: string
+  applied_at: number
+  /** The user (or operator) who applied it, when known. */
+  applied_by: string | null
 }
 
 export interface ApiKeyTable {

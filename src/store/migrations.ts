@@ -101,6 +101,20 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
         await sql`insert into store_counters (name, value) values ('catalog', 0)`.execute(db)
       },
     },
+    '0003_project_definitions': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('project_definitions')
+          .addColumn('project_id', 'text', (c) => c.primaryKey().references('projects.id').onDelete('cascade'))
+          .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id').onDelete('cascade'))
+          .addColumn('definition', 'text', (c) => c.notNull())
+          .addColumn('digest', 'text', (c) => c.notNull())
+          .addColumn('applied_at', time, (c) => c.notNull())
+          .addColumn('applied_by', 'text')
+          .execute()
+        await db.schema.createIndex('project_definitions_org').on('project_definitions').column('org_id').execute()
+      },
+    },
   }
 }
 

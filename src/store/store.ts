@@ -10,6 +10,7 @@ import type { StoreCounter } from './store-counters.js'
 import { OrgRepository } from './repositories/org-repository.js'
 import { UserRepository } from './repositories/user-repository.js'
 import { ProjectRepository } from './repositories/project-repository.js'
+import { ProjectDefinitionRepository } from './repositories/project-definition-repository.js'
 import { ApiKeyRepository } from './repositories/api-key-repository.js'
 import { AuditRepository } from './repositories/audit-repository.js'
 
@@ -30,6 +31,7 @@ export class Store implements AsyncDisposable {
   readonly orgs: OrgRepository
   readonly users: UserRepository
   readonly projects: ProjectRepository
+  readonly projectDefinitions: ProjectDefinitionRepository
   readonly apiKeys: ApiKeyRepository
   readonly audit: AuditRepository
   #closed = false
@@ -41,6 +43,7 @@ export class Store implements AsyncDisposable {
     this.orgs = new OrgRepository(db)
     this.users = new UserRepository(db)
     this.projects = new ProjectRepository(db, () => this.#changed('catalog'))
+    this.projectDefinitions = new ProjectDefinitionRepository(db, () => this.#changed('catalog'))
     this.apiKeys = new ApiKeyRepository(db, () => this.#changed('credentials'))
     this.audit = new AuditRepository(db, dialect)
   }
@@ -70,7 +73,7 @@ export class Store implements AsyncDisposable {
    * The change counters polled by every server process (SPEC §7): `credentials`
    * moves on every change that must fail a cached credential (revocation,
    * deactivation, deletion), `catalog` on every change to what tools list
-   * (projects). Each is bumped in the same transaction as the change.
+   * (projects and their applied definitions). Each is bumped in the same transaction as the change.
    */
   async counters(): Promise<Record<StoreCounter, number>> {
     const rows = await this.db.selectFrom('store_counters').select(['name', 'value']).execute()

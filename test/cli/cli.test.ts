@@ -157,7 +157,7 @@ describe('gatehouse CLI', () => {
     const fresh = workspace()
     expect(await fresh.cli(['migrate', '--json'])).toEqual({
       code: 0,
-      out: '{"applied":["0001_core","0002_catalog_counter"]}',
+      out: '{"applied":["0001_core","0002_catalog_counter","0003_project_definitions"]}',
       err: '',
     })
     expect(await fresh.cli(['migrate', '--json'])).toEqual({ code: 0, out: '{"applied":[]}', err: '' })

@@ -6,6 +6,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { runCli, spawnServe } from '../support/spawn-gatehouse.js'
 import type { ServeProcess } from '../support/spawn-gatehouse.js'
 import { Store } from '../../src/store/store.js'
+import { BUILTIN_TOOLS } from '../../src/mcp/tools/core-tools.js'
 
 /** The official MCP client SDK, over HTTP, against `gatehouse serve` set up with the CLI, as a user would. */
 describe('gatehouse serve with the official MCP client SDK', () => {
@@ -81,7 +82,7 @@ describe('gatehouse serve with the official MCP client SDK', () => {
         expect(client.getServerVersion()?.name).toBe('gatehouse')
         expect(client.getNegotiatedProtocolVersion()).toBe(version)
         const { tools } = await client.listTools()
-        expect(tools.map((t) => t.name)).toEqual(['get_access_context', 'list_projects'])
+        expect(tools.map((t) => t.name)).toEqual(BUILTIN_TOOLS.map((t) => t.name))
         const projects = await client.callTool({ name: 'list_projects', arguments: {} })
         expect(projects.structuredContent).toEqual({ projects: [{ id: projectId, name: 'analytics' }] })
         const context = await client.callTool({

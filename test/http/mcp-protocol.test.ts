@@ -172,7 +172,10 @@ describe('discovery, health and metrics', () => {
 
   it('reports liveness and readiness', async () => {
     expect(await (await fetch(`${t.url}/healthz`)).json()).toEqual({ status: 'ok' })
-    expect(await (await fetch(`${t.url}/readyz`)).json()).toEqual({ status: 'ready', checks: { store: 'ok' } })
+    expect(await (await fetch(`${t.url}/readyz`)).json()).toEqual({
+      status: 'ready',
+      checks: { store: 'ok', engines: [] },
+    })
   })
 
   it('exports requests by tool and status, auth failures by reason, and latency', async () => {
@@ -195,7 +198,7 @@ describe('readiness when the store is gone', () => {
       await t.server.store.close()
       const res = await fetch(`${t.url}/readyz`)
       expect(res.status).toBe(503)
-      expect(await res.json()).toEqual({ status: 'unavailable', checks: { store: 'unreachable' } })
+      expect(await res.json()).toEqual({ status: 'unavailable', checks: { store: 'unreachable', engines: [] } })
     } finally {
       await t.close().catch(() => {})
     }

@@ -70,7 +70,7 @@ describe.each(BACKENDS)('Store on %s', (backend) => {
 
   describe('migrations', () => {
     it('applies the core migration to an empty store', () => {
-      expect(firstMigration).toEqual(['0001_core', '0002_catalog_counter'])
+      expect(firstMigration).toEqual(['0001_core', '0002_catalog_counter', '0003_project_definitions'])
     })
 
     it('applies nothing the second time: migrate is idempotent', async () => {

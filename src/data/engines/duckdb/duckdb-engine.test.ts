@@ -91,7 +91,7 @@ describe('DuckDbEngine', () => {
       signal: controller.signal,
     })
     setTimeout(() => controller.abort(), 50)
-    await expect(running).rejects.toThrow(/interrupt/i)
+    await expect(running).rejects.toThrow(/stopped/)
   })
 
   it('refuses to open a file that does not exist rather than creating an empty database', async () => {

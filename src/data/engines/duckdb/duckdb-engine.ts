@@ -7,6 +7,7 @@ import { guardDuckDbSelect } from '../../sql/duckdb-guard.js'
 import { SqlRefusedError } from '../../sql/sql-refused-error.js'
 import type { DuckDbCatalog, GuardOptions, TableRef } from '../../sql/duckdb-guard.js'
 import { StatementType } from '@duckdb/node-api'
+import { QUERY_DATA_ERROR, QUERY_ENGINE_ERROR, QUERY_STOPPED, QueryFailedError } from '../../query-failed-error.js'
 
 /**
  * The engine's own defences, whatever SQL reaches it: the file is opened
@@ -72,7 +73,9 @@ export class DuckDbEngine implements Engine {
     return this.#withConnection(options.signal, async (connection) => {
       const params = options.params as DuckDBValue[] | undefined
       // Read one row past the limit: that is how `truncated` is known without reading everything.
-      const reader = await connection.streamAndReadUntil(sql, options.maxRows + 1, params)
+      const reader = await connection.streamAndReadUntil(sql, options.maxRows + 1, params).catch((error: unknown) => {
+        throw queryFailure(error, options.signal)
+      })
       const columnNames = reader.columnNames()
       const columnTypes = reader.columnTypes()
       const columns = columnNames.map((name, i) => ({ name, type: String(columnTypes[i]) }))
@@ -105,7 +108,9 @@ export class DuckDbEngine implements Engine {
       const ast = parseDuckDbAstJson(String(serialized.getRows()[0]?.[0] ?? '{}'))
       const tables = guardDuckDbSelect(ast, await this.#catalog(), options)
       const prepared = await extracted.prepare(0).catch((error: Error) => {
-        throw new SqlRefusedError('The query could not be prepared', { detail: error.message })
+        throw new SqlRefusedError(`The query could not be prepared: ${binderMessage(error.message)}`, {
+          detail: error.message,
+        })
       })
       if (prepared.statementType !== StatementType.SELECT) {
         throw new SqlRefusedError('Only a single read-only SELECT statement is accepted')
@@ -128,6 +133,12 @@ export class DuckDbEngine implements Engine {
       return { database, tables: new Set(tables.map((t) => `${t.schema}.${t.name}`.toLowerCase())) }
     })()
     return this.#catalogCache
+  }
+
+  /** Opened read-only and locked down by construction: nothing for an operator to fix. */
+  async check(): Promise<string[]> {
+    await this.#withConnection(undefined, (c) => c.run('SELECT 1'))
+    return []
   }
 
   async tables(): Promise<TableInfo[]> {
@@ -181,4 +192,25 @@ export class DuckDbEngine implements Engine {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }
+}
+
+/**
+ * DuckDB's binder names what the query got wrong, then suggests names that
+ * exist ("Did you mean", "Candidate bindings"): the suggestions could name
+ * hidden tables or columns, so only the first sentence is kept.
+ */
+function binderMessage(message: string): string {
+  const first = (message.split('\n')[0] ?? '').replace(/^[A-Za-z ]+ Error: /, '')
+  return first.split(/\s*(Did you mean|Candidate bindings|Candidate tables)/)[0]?.trim() || 'invalid query'
+}
+
+function queryFailure(error: unknown, signal: AbortSignal | undefined): QueryFailedError {
+  const message = error instanceof Error ? error.message : String(error)
+  if (signal?.aborted === true || /^INTERRUPT Error/.test(message)) {
+    return new QueryFailedError(QUERY_STOPPED, { detail: message })
+  }
+  if (/^(Conversion|Out of Range|Invalid Input|Arithmetic) Error/.test(message)) {
+    return new QueryFailedError(QUERY_DATA_ERROR, { detail: message })
+  }
+  return new QueryFailedError(QUERY_ENGINE_ERROR, { detail: message })
 }

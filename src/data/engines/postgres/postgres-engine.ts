@@ -1,6 +1,10 @@
 import pg from 'pg'
 import { GatehouseError } from '../../../domain/errors.js'
-import type { Engine, QueryOptions, QueryResult, TableInfo } from '../../engine.js'
+import type { Engine, GuardOptions, QueryOptions, QueryResult, TableInfo, TableRef } from '../../engine.js'
+import { QUERY_DATA_ERROR, QUERY_ENGINE_ERROR, QUERY_STOPPED, QueryFailedError } from '../../query-failed-error.js'
+import { parsePostgres } from '../../sql/postgres/postgres-parser.js'
+import { guardPostgresSelect } from '../../sql/postgres/postgres-guard.js'
+import type { PostgresCatalog } from '../../sql/postgres/postgres-guard.js'
 
 export interface PostgresEngineOptions {
   readonly statementTimeoutMs: number
@@ -66,6 +70,38 @@ export class PostgresEngine implements Engine {
     return problems
   }
 
+  /** The dev-mode guard on PostgreSQL's own grammar (libpg-query), against this role's readable tables. */
+  async guard(sql: string, options: GuardOptions): Promise<TableRef[]> {
+    const ast = await parsePostgres(sql)
+    return guardPostgresSelect(ast, await this.#catalog(), options)
+  }
+
+  #catalogCache: { readonly at: number; readonly catalog: Promise<PostgresCatalog> } | undefined
+
+  /** Tables come and go on a live database; the allowlist is re-read at most every 30 s. */
+  #catalog(): Promise<PostgresCatalog> {
+    const now = Date.now()
+    if (this.#catalogCache === undefined || now - this.#catalogCache.at > 30_000) {
+      const catalog = (async () => {
+        const [tables, names] = await Promise.all([
+          this.tables(),
+          this.#pool.query<{ database: string; schema: string | null }>(
+            'SELECT current_database() AS database, current_schema() AS schema',
+          ),
+        ])
+        const row = names.rows[0]
+        return {
+          database: row?.database ?? '',
+          defaultSchema: row?.schema ?? 'public',
+          tables: new Set(tables.map((t) => `${t.schema}.${t.name}`)),
+        }
+      })()
+      catalog.catch(() => (this.#catalogCache = undefined))
+      this.#catalogCache = { at: now, catalog }
+    }
+    return this.#catalogCache.catalog
+  }
+
   async query(sql: string, options: QueryOptions): Promise<QueryResult> {
     if (this.#closed) throw new GatehouseError('INTERNAL', 'The PostgreSQL engine is closed')
     options.signal?.throwIfAborted()
@@ -97,7 +133,7 @@ export class PostgresEngine implements Engine {
       return { columns, rows: kept, row_count: kept.length, truncated }
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError))
-      throw error
+      throw queryFailure(error, options.signal)
     } finally {
       options.signal?.removeEventListener('abort', cancel)
       client.release(broken)
@@ -171,4 +207,21 @@ function json(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString()
   if (Buffer.isBuffer(value)) return `\\x${value.toString('hex')}`
   return value
+}
+
+/**
+ * Engine errors in a form that cannot carry row data (SPEC §5): errors about
+ * the query text (SQLSTATE class 42: unknown column, permission denied; 25006: a write in a read-only transaction) keep
+ * PostgreSQL's message but never its DETAIL or HINT ("Perhaps you meant …"
+ * could name a hidden column); data errors (class 22) and the rest are generic.
+ */
+function queryFailure(error: unknown, signal: AbortSignal | undefined): QueryFailedError {
+  const { code, message } = error as { code?: unknown; message?: unknown }
+  const detail = typeof message === 'string' ? message : String(error)
+  if (signal?.aborted === true || code === '57014') return new QueryFailedError(QUERY_STOPPED, { detail })
+  if (typeof code === 'string' && code.startsWith('22')) return new QueryFailedError(QUERY_DATA_ERROR, { detail })
+  if (typeof code === 'string' && (code.startsWith('42') || code === '25006')) {
+    return new QueryFailedError(`The query could not be run: ${detail}`, { detail })
+  }
+  return new QueryFailedError(QUERY_ENGINE_ERROR, { detail })
 }

@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto'
+import { readFileSync, readdirSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { callTool, createKey, mcpPost, seedOrg, startTestServer } from '../support/test-server.js'
+import type { TestServer } from '../support/test-server.js'
+import { DATA_ENGINES, applyDemoProject, demoWarehouse } from '../support/data-fixture.js'
+import type { DataEngine, Warehouse } from '../support/data-fixture.js'
+
+/**
+ * SPEC §5's refusals, through run_sql end to end, on each engine: the message
+ * names what was refused, and nothing was written (no file, no table changed).
+ * `duckdb`/`postgres` give the expected message where the engines differ.
+ */
+const REFUSALS: readonly { what: string; sql: string; expected: string | Partial<Record<DataEngine, string>> }[] = [
+  {
+    what: 'DML (INSERT)',
+    sql: "INSERT INTO main.regions VALUES ('XX', 'Nowhere')",
+    expected: 'Only a single read-only SELECT',
+  },
+  { what: 'DML (UPDATE)', sql: 'UPDATE main.orders SET amount = 0', expected: 'Only a single read-only SELECT' },
+  { what: 'DML (DELETE)', sql: 'DELETE FROM main.orders', expected: 'Only a single read-only SELECT' },
+  { what: 'DDL (CREATE)', sql: 'CREATE TABLE main.x (a INTEGER)', expected: 'Only a single read-only SELECT' },
+  { what: 'DDL (DROP)', sql: 'DROP TABLE main.orders', expected: 'Only a single read-only SELECT' },
+  {
+    what: 'ATTACH',
+    sql: "ATTACH '/tmp/other.db' AS other",
+    expected: { duckdb: 'Only a single read-only SELECT', postgres: 'could not be parsed' },
+  },
+  { what: 'COPY', sql: "COPY main.orders TO '/tmp/orders.csv'", expected: 'Only a single read-only SELECT' },
+  {
+    what: 'PRAGMA',
+    sql: 'PRAGMA database_list',
+    expected: { duckdb: 'Only a single read-only SELECT', postgres: 'could not be parsed' },
+  },
+  { what: 'SET', sql: 'SET enable_external_access = true', expected: 'Only a single read-only SELECT' },
+  {
+    what: 'INSTALL',
+    sql: 'INSTALL httpfs',
+    expected: { duckdb: 'Only a single read-only SELECT', postgres: 'could not be parsed' },
+  },
+  { what: 'LOAD', sql: "LOAD 'httpfs'", expected: 'Only a single read-only SELECT' },
+  { what: 'CALL', sql: 'CALL pragma_version()', expected: 'Only a single read-only SELECT' },
+  { what: 'EXPLAIN', sql: 'EXPLAIN SELECT 1', expected: 'Only a single read-only SELECT' },
+  { what: 'SHOW', sql: 'SHOW TABLES', expected: { duckdb: 'SHOW', postgres: 'Only a single read-only SELECT' } },
+  { what: 'DESCRIBE', sql: 'DESCRIBE main.orders', expected: { duckdb: 'DESCRIBE', postgres: 'could not be parsed' } },
+  {
+    what: 'SUMMARIZE',
+    sql: 'SUMMARIZE main.orders',
+    expected: { duckdb: 'SUMMARIZE', postgres: 'could not be parsed' },
+  },
+  { what: 'multiple statements', sql: 'SELECT 1; SELECT 2', expected: 'Exactly one SQL statement' },
+  {
+    what: 'a write hidden after a SELECT',
+    sql: 'SELECT 1; DROP TABLE main.orders',
+    expected: 'Exactly one SQL statement',
+  },
+  { what: 'a placeholder ($1)', sql: 'SELECT * FROM main.orders WHERE id = $1', expected: 'Placeholders' },
+  {
+    what: 'a placeholder (?)',
+    sql: 'SELECT * FROM main.orders WHERE id = ?',
+    expected: { duckdb: 'Placeholders', postgres: 'could not be parsed' },
+  },
+  {
+    what: 'a table function',
+    sql: "SELECT * FROM read_csv('/etc/passwd')",
+    expected: 'Table functions are not allowed',
+  },
+  {
+    what: 'a file path (replacement scan)',
+    sql: "SELECT * FROM '/etc/passwd'",
+    expected: { duckdb: 'Reading files is not allowed', postgres: 'could not be parsed' },
+  },
+  { what: 'a file-reading function', sql: "SELECT pg_read_file('/etc/passwd')", expected: 'is not allowed' },
+  { what: 'a settings function', sql: "SELECT current_setting('data_directory')", expected: 'is not allowed' },
+  {
+    what: 'information_schema',
+    sql: 'SELECT * FROM information_schema.tables',
+    expected: 'System catalogs are not available',
+  },
+  { what: 'pg_catalog', sql: 'SELECT * FROM pg_catalog.pg_tables', expected: 'System catalogs are not available' },
+  {
+    what: 'a duckdb_* catalog view',
+    sql: 'SELECT * FROM duckdb_tables()',
+    expected: { duckdb: 'Table functions are not allowed', postgres: 'Table functions are not allowed' },
+  },
+  { what: 'a table outside the catalog', sql: 'SELECT * FROM main.secrets', expected: 'does not exist' },
+  {
+    what: 'a system catalog in a subquery',
+    sql: 'SELECT (SELECT count(*) FROM information_schema.columns)',
+    expected: 'System catalogs are not available',
+  },
+  {
+    what: 'a system catalog in a CTE',
+    sql: 'WITH t AS (SELECT * FROM pg_catalog.pg_roles) SELECT * FROM t',
+    expected: 'System catalogs are not available',
+  },
+]
+
+function expectedFor(row: (typeof REFUSALS)[number], engine: DataEngine): string {
+  return typeof row.expected === 'string' ? row.expected : (row.expected[engine] ?? '')
+}
+
+describe.each(DATA_ENGINES)('dev-mode refusals on %s', (engine) => {
+  let warehouse: Warehouse
+  let server: TestServer
+  let key: string
+  let before: { files: string[]; digest: string; counts: unknown }
+
+  const runSql = async (sql: string) => {
+    const response = await mcpPost(server.url, callTool('run_sql', { connection: 'warehouse', sql }), {
+      authorization: `Bearer ${key}`,
+    })
+    const { result } = (await response.json()) as {
+      result: { isError?: boolean; content: { text: string }[]; structuredContent?: { rows: unknown } }
+    }
+    return result
+  }
+  const counts = async () =>
+    (
+      await runSql(
+        'SELECT (SELECT count(*) FROM main.orders), (SELECT count(*) FROM main.regions), (SELECT sum(amount) FROM main.orders)',
+      )
+    ).structuredContent?.rows
+  const snapshot = async () => ({
+    files: readdirSync(warehouse.dir).sort(),
+    digest: createHash('sha256').update(readFileSync(warehouse.duckdbPath)).digest('hex'),
+    counts: await counts(),
+  })
+
+  beforeAll(async () => {
+    warehouse = await demoWarehouse(engine, 500)
+    server = await startTestServer({}, { env: warehouse.env })
+    const fixture = await seedOrg(server.server.store)
+    await applyDemoProject(server.server.store, fixture, warehouse)
+    key = (await createKey(server.server.store, fixture, { permissions: 'sql:read' })).key
+    before = await snapshot()
+  }, 60_000)
+  afterAll(async () => {
+    await server?.close()
+    await warehouse?.close()
+  })
+
+  it.each(REFUSALS)('refuses $what', async (row) => {
+    const answer = await runSql(row.sql)
+    expect(answer.isError).toBe(true)
+    expect(answer.content[0]?.text).toContain(expectedFor(row, engine))
+  })
+
+  it('has written nothing: no file created, the warehouse file and its tables unchanged', async () => {
+    expect(await snapshot()).toEqual(before)
+    expect(readdirSync('/tmp').filter((f) => f === 'orders.csv' || f === 'other.db')).toEqual([])
+  })
+})

@@ -10,6 +10,8 @@ import { registerKeyCommands } from './commands/key-commands.js'
 import { registerMigrateCommand, registerServeCommand } from './commands/serve-command.js'
 import { registerAuditCommands } from './commands/audit-commands.js'
 import { registerApplyCommand } from './commands/apply-command.js'
+import { registerDemoCommand } from './commands/demo-command.js'
+import { registerRunToolCommand } from './commands/run-tool-command.js'
 
 export function buildProgram(output: Output = processOutput): Command {
   const program = new Command('gatehouse')
@@ -19,6 +21,7 @@ export function buildProgram(output: Output = processOutput): Command {
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) })
     .exitOverride()
+  registerDemoCommand(program, output)
   registerServeCommand(program, output)
   registerMigrateCommand(program, output)
   registerOrgCommands(program, output)
@@ -26,6 +29,7 @@ export function buildProgram(output: Output = processOutput): Command {
   registerProjectCommands(program, output)
   registerKeyCommands(program, output)
   registerApplyCommand(program, output)
+  registerRunToolCommand(program, output)
   registerAuditCommands(program, output)
   return program
 }

@@ -1,60 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { run } from '../../src/cli/main.js'
+import { workspace } from '../support/cli-workspace.js'
+import type { Workspace } from '../support/cli-workspace.js'
 import { Store } from '../../src/store/store.js'
 import { verifyPassword } from '../../src/auth/passwords/password-hash.js'
 
 const KEY_SHAPE = /^gk_[0-9A-Za-z]{12}_[0-9A-Za-z]{32}$/
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 const DAY = 86_400_000
-
-interface CliResult {
-  readonly code: number
-  readonly out: string
-  readonly err: string
-}
-
-/** A store of its own: a temp folder with gatehouse.yaml pointing at a SQLite file in it. */
-interface Workspace {
-  readonly dir: string
-  readonly config: string
-  readonly url: string
-  cli(args: readonly string[], stdin?: string): Promise<CliResult>
-  json<T>(args: readonly string[]): Promise<T>
-}
-
-const workspaces: string[] = []
-
-function workspace(): Workspace {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'))
-  workspaces.push(dir)
-  const url = `sqlite:${join(dir, 'state.db')}`
-  const config = join(dir, 'gatehouse.yaml')
-  writeFileSync(config, `store:\n  url: ${url}\n`)
-  const cli = async (args: readonly string[], stdin?: string): Promise<CliResult> => {
-    const out: string[] = []
-    const err: string[] = []
-    const code = await run(['node', 'gatehouse', '--config', config, ...args], {
-      out: (text) => void out.push(text),
-      err: (text) => void err.push(text),
-      ...(stdin !== undefined && { input: Readable.from([stdin]) }),
-    })
-    return { code, out: out.join('\n'), err: err.join('\n') }
-  }
-  const json = async <T>(args: readonly string[]): Promise<T> => {
-    const result = await cli([...args, '--json'])
-    if (result.code !== 0) throw new Error(`gatehouse ${args.join(' ')} failed (${result.code}): ${result.err}`)
-    return JSON.parse(result.out) as T
-  }
-  return { dir, config, url, cli, json }
-}
-
-afterAll(() => {
-  for (const dir of workspaces) rmSync(dir, { recursive: true, force: true })
-})
 
 interface OrgJson {
   id: string

@@ -88,6 +88,11 @@ export class UserRepository {
     })
   }
 
+  /** Replaces the local-login password hash (the user is found by id, which is global like the email). */
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    await this.#db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute()
+  }
+
   async membership(orgId: string, userId: string): Promise<Membership | undefined> {
     const row = await this.#db
       .selectFrom('memberships')

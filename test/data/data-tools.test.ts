@@ -144,4 +144,82 @@ describe.each(DATA_ENGINES)('data tools on %s', (engine) => {
     })
     expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['run_sql', 'list_tables', 'top_customers']))
   })
+
+  it('lists the domains and describes one', async () => {
+    const domains = await call('list_domains')
+    expect((domains.structuredContent?.domains as { name: string }[]).map((d) => d.name)).toEqual([
+      'sales',
+      'customers',
+    ])
+    const sales = await call('describe_domain', { domain: 'sales' })
+    expect(sales.structuredContent).toMatchObject({ project: 'analytics', name: 'sales' })
+    expect(JSON.stringify(sales.structuredContent)).toContain('"qualified_name":"orders.revenue"')
+  })
+
+  it('answers a standard-mode query like the SQL it stands for', async () => {
+    const answer = await call('query', {
+      domain: 'sales',
+      dimensions: ['region'],
+      measures: ['revenue', 'order_count'],
+    })
+    expect(answer.isError).toBeUndefined()
+    expect((answer.structuredContent?.columns as { name: string }[]).map((c) => c.name)).toEqual([
+      'region',
+      'revenue',
+      'order_count',
+    ])
+    const expected = await direct(
+      'SELECT region, sum(amount) AS revenue, count(*) AS order_count FROM main.orders GROUP BY region ORDER BY revenue DESC',
+    )
+    expect(normalise(answer.structuredContent?.rows)).toEqual(normalise(expected))
+  })
+
+  it('joins datasets, filters with bound values and buckets time', async () => {
+    const answer = await call('query', {
+      domain: 'sales',
+      dimensions: ['order_date:quarter', 'category'],
+      measures: ['units'],
+      filters: [
+        { field: 'region', op: 'in', value: ['EMEA', 'NA'] },
+        { field: 'order_date', op: 'between', value: ['2025-01-01', '2025-12-31 23:59:59'] },
+      ],
+      order_by: ['order_date_quarter', 'category'],
+    })
+    expect(answer.isError).toBeUndefined()
+    const expected = await direct(
+      `SELECT CAST(date_trunc('quarter', o.ordered_at) AS DATE) AS q, p.category, sum(o.quantity)
+         FROM main.orders o LEFT JOIN main.products p ON p.id = o.product_id
+        WHERE o.region IN ('EMEA', 'NA') AND o.ordered_at BETWEEN '2025-01-01' AND '2025-12-31 23:59:59'
+        GROUP BY 1, 2 ORDER BY 1, 2`,
+    )
+    expect(normalise(answer.structuredContent?.rows)).toEqual(normalise(expected))
+  })
+
+  it('names an unknown measure and the ones that exist', async () => {
+    const answer = await call('query', { domain: 'sales', measures: ['revnue'] })
+    expect(answer.isError).toBe(true)
+    expect(answer.content[0]?.text).toContain('revnue')
+    expect(answer.content[0]?.text).toContain('revenue')
+  })
+
+  it('shows what the credential can see in get_access_context', async () => {
+    const answer = await call('get_access_context')
+    expect(answer.structuredContent).toMatchObject({
+      visible_domains: [
+        { project: 'analytics', name: 'sales' },
+        { project: 'analytics', name: 'customers' },
+      ],
+      visible_connections: [{ project: 'analytics', name: 'warehouse', engine }],
+      query_modes: { standard: true, dev: true },
+    })
+  })
 })
+
+/** Values as text, so that a decimal from one engine and a number from another compare equal. */
+function normalise(rows: unknown): string[][] {
+  return (rows as unknown[][]).map((row) =>
+    row.map((v) =>
+      typeof v === 'number' || typeof v === 'string' ? String(Number.isNaN(Number(v)) ? v : Number(v)) : String(v),
+    ),
+  )
+}

@@ -27,7 +27,14 @@ export async function seedOrg(store: Store, name = 'acme'): Promise<Fixture> {
 export async function createKey(
   store: Store,
   fixture: Fixture,
-  options: { permissions?: string; expires?: 'never' | '7d' | '90d'; name?: string } = {},
+  options: {
+    permissions?: string
+    expires?: 'never' | '7d' | '90d'
+    name?: string
+    /** Project ids (default: the fixture's project). */
+    projects?: readonly string[]
+    domains?: readonly string[]
+  } = {},
 ): Promise<{ key: string; id: string; prefix: string }> {
   const permissions = parsePermissions(options.permissions ?? 'read')
   if (!permissions.ok) throw new Error(permissions.error)
@@ -35,8 +42,8 @@ export async function createKey(
     orgId: fixture.orgId,
     userEmail: fixture.adminEmail,
     name: options.name ?? 'test',
-    projects: [fixture.projectId],
-    domains: [],
+    projects: options.projects ?? [fixture.projectId],
+    domains: options.domains ?? [],
     permissions: permissions.value,
     expires: options.expires ?? '90d',
     admin: false,

@@ -5,6 +5,9 @@ import { listConnections } from './list-connections.js'
 import { listTables } from './list-tables.js'
 import { describeTable } from './describe-table.js'
 import { runSql } from './run-sql.js'
+import { listDomains } from './list-domains.js'
+import { describeDomain } from './describe-domain.js'
+import { query } from './query.js'
 
 /** The tools every Gatehouse server offers, in listing order. */
 export const CORE_TOOLS: readonly ToolDefinition[] = [getAccessContext, listProjects]
@@ -12,6 +15,9 @@ export const CORE_TOOLS: readonly ToolDefinition[] = [getAccessContext, listProj
 /** Every built-in tool (SPEC §5): what a server serves and what a custom tool may not be named. */
 export const BUILTIN_TOOLS: readonly ToolDefinition[] = [
   ...CORE_TOOLS,
+  listDomains,
+  describeDomain,
+  query,
   listConnections,
   listTables,
   describeTable,

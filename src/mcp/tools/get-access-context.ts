@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { defineTool } from '../tool-definition.js'
 import { renderText, responseFormat } from '../response-format.js'
 import { permissionsToObject } from '../../domain/permissions.js'
+import { visibleConnections, visibleDomains } from '../../authz/data-access.js'
 
 export const getAccessContext = defineTool({
   name: 'get_access_context',
@@ -13,9 +14,10 @@ export const getAccessContext = defineTool({
   permission: null,
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run(args, { principal, deps }) {
-    const [org, projects] = await Promise.all([
+    const [org, projects, defined] = await Promise.all([
       deps.store.orgs.findById(principal.orgId),
       deps.catalog.projects(principal.orgId, principal.projectIds),
+      deps.data.projects(principal.orgId, principal.projectIds),
     ])
     const structuredContent = {
       organization: { id: principal.orgId, name: org?.name ?? null },
@@ -34,9 +36,12 @@ export const getAccessContext = defineTool({
       scopes: principal.scopes,
       permissions: permissionsToObject(principal.permissions),
       domain_access: principal.domainAccess,
-      // Domains and connections arrive with the data plane; until then nothing is visible.
-      visible_domains: [] as string[],
-      visible_connections: [] as string[],
+      visible_domains: defined.flatMap((p) =>
+        visibleDomains(principal, p.definition).map((d) => ({ project: p.name, name: d.name })),
+      ),
+      visible_connections: defined.flatMap((p) =>
+        visibleConnections(principal, p.definition).map((c) => ({ project: p.name, name: c.name, engine: c.engine })),
+      ),
       query_modes: {
         standard: principal.permissions.has('data:read'),
         dev: principal.permissions.has('sql:read'),

@@ -26,6 +26,8 @@ const LOCKED_DOWN: Readonly<Record<string, string>> = {
 
 const SYSTEM_SCHEMAS = ['information_schema', 'pg_catalog']
 
+const GUARD_CACHE_SIZE = 1000
+
 const WIDE_INTEGERS = new Set(['BIGINT', 'UBIGINT', 'HUGEINT', 'UHUGEINT'])
 
 /**
@@ -99,6 +101,21 @@ export class DuckDbEngine implements Engine {
    * the binder's errors ("did you mean …") could name tables the guard hides.
    */
   async guard(sql: string, options: GuardOptions): Promise<TableRef[]> {
+    const known = options.allowParameters ? this.#guarded.get(sql) : undefined
+    if (known !== undefined) return known
+    const tables = await this.#guard(sql, options)
+    if (options.allowParameters) {
+      // SQL that Gatehouse compiles or a tool declares repeats with new parameters; the catalog of a
+      // read-only file never changes, so its verdict holds. Agents' own SQL is checked every time.
+      if (this.#guarded.size >= GUARD_CACHE_SIZE) this.#guarded.delete(this.#guarded.keys().next().value ?? '')
+      this.#guarded.set(sql, tables)
+    }
+    return tables
+  }
+
+  readonly #guarded = new Map<string, TableRef[]>()
+
+  async #guard(sql: string, options: GuardOptions): Promise<TableRef[]> {
     return this.#withConnection(undefined, async (connection) => {
       const extracted = await connection.extractStatements(sql).catch((error: Error) => {
         throw new SqlRefusedError(`The query could not be parsed: ${error.message}`)

@@ -36,7 +36,7 @@ export class PostgresEngine implements Engine {
   }
 
   static open(url: string, options: PostgresEngineOptions): PostgresEngine {
-    const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 5 })
+    const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 5, types: { getTypeParser } })
     // An idle client's error (the server restarted) must not crash the process; the pool replaces it.
     pool.on('error', () => {})
     return new PostgresEngine(pool, options)
@@ -190,6 +190,19 @@ export class PostgresEngine implements Engine {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }
+}
+
+const DATE_OID = 1082
+const TIMESTAMP_OID = 1114
+
+/**
+ * Dates and zone-less timestamps stay as PostgreSQL's text: pg would read them
+ * as the server process's local time and shift them when turned into UTC.
+ * The text form is the one DuckDB gives for the same values.
+ */
+function getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
+  if (oid === DATE_OID || oid === TIMESTAMP_OID) return (value: string) => value
+  return pg.types.getTypeParser(oid, format as 'text') as (value: string) => unknown
 }
 
 function processId(client: pg.PoolClient): number {

@@ -192,6 +192,14 @@ export class DataPlane implements AsyncDisposable {
   }
 }
 
+const connectionDigests = new WeakMap<ConnectionDefinition, string>()
+
+/** Definitions are replaced, never mutated, so a definition's digest is computed once. */
 function engineKey(project: LoadedProject, connection: ConnectionDefinition): string {
-  return `${project.id}/${connection.name}/${hash('sha256', JSON.stringify(connection))}`
+  let digest = connectionDigests.get(connection)
+  if (digest === undefined) {
+    digest = hash('sha256', JSON.stringify(connection))
+    connectionDigests.set(connection, digest)
+  }
+  return `${project.id}/${connection.name}/${digest}`
 }

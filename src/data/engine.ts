@@ -20,6 +20,8 @@ export interface QueryOptions {
   readonly params?: readonly unknown[]
   /** Aborting interrupts the running statement. */
   readonly signal?: AbortSignal
+  /** Guard the SQL first (dev-mode rules), in the same round trip where the engine allows. */
+  readonly guard?: GuardOptions
 }
 
 /** A user table a query reads, as the engine's catalog names it. */

@@ -80,8 +80,8 @@ export function customTool(project: LoadedProject, definition: ToolFileDefinitio
       }
       const values = args as Record<string, unknown>
       const result = await ctx.deps.data.use(project, connection, async (engine) => {
-        await engine.guard(positional.sql, { allowParameters: true })
         return engine.query(positional.sql, {
+          guard: { allowParameters: true },
           maxRows: definition.max_rows ?? rowLimit(ctx, connection),
           params: positional.order.map((name) => values[name]),
           signal: querySignal(ctx, ctx.deps.limits.statementTimeoutMs),

@@ -31,9 +31,9 @@ export const query = defineTool({
         { ...args, ...(args.limit !== undefined && { limit: Math.min(args.limit, maxRows) }) },
         { dialect: engine.kind, maxLimit: maxRows, defaultLimit: Math.min(DEFAULT_LIMIT, maxRows) },
       )
-      // Compiled SQL passes the same guard as an agent's, with its own parameters (SPEC §5).
-      await engine.guard(compiled.sql, { allowParameters: true })
       return engine.query(compiled.sql, {
+        // Compiled SQL passes the same guard as an agent's, with its own parameters (SPEC §5).
+        guard: { allowParameters: true },
         maxRows: compiled.maxRows,
         params: compiled.params,
         signal: querySignal(ctx, ctx.deps.limits.statementTimeoutMs),

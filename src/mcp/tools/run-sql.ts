@@ -23,9 +23,9 @@ export const runSql = defineTool({
   async run(args, ctx) {
     const { project, connection } = await resolveConnection(ctx, args.connection, args.project)
     const result = await ctx.deps.data.use(project, connection, async (engine) => {
-      // User-written SQL carries no placeholders: values go into the text, checked by the guard like the rest.
-      await engine.guard(args.sql, { allowParameters: false })
       return engine.query(args.sql, {
+        // User-written SQL carries no placeholders: values go into the text, checked by the guard like the rest.
+        guard: { allowParameters: false },
         maxRows: rowLimit(ctx, connection, args.limit),
         signal: querySignal(ctx, ctx.deps.limits.statementTimeoutMs),
       })

@@ -1,5 +1,5 @@
 import { DuckDBInstance } from '@duckdb/node-api'
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api'
+import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBValue } from '@duckdb/node-api'
 import { GatehouseError } from '../../../domain/errors.js'
 import type { Engine, QueryOptions, QueryResult, TableInfo } from '../../engine.js'
 import { parseDuckDbAstJson } from '../../sql/duckdb-ast.js'
@@ -27,6 +27,7 @@ const LOCKED_DOWN: Readonly<Record<string, string>> = {
 const SYSTEM_SCHEMAS = ['information_schema', 'pg_catalog']
 
 const GUARD_CACHE_SIZE = 1000
+const IDLE_CONNECTIONS = 8
 
 const WIDE_INTEGERS = new Set(['BIGINT', 'UBIGINT', 'HUGEINT', 'UHUGEINT'])
 
@@ -71,27 +72,47 @@ export class DuckDbEngine implements Engine {
     }
   }
 
+  /**
+   * Runs `sql`. With `options.guard`, the dev-mode guard runs first on the same
+   * connection and the statement it prepared is the one executed: parsed and
+   * bound once, and what ran is exactly what was checked.
+   */
   async query(sql: string, options: QueryOptions): Promise<QueryResult> {
     return this.#withConnection(options.signal, async (connection) => {
       const params = options.params as DuckDBValue[] | undefined
+      const prepared =
+        options.guard === undefined ? undefined : (await this.#checked(connection, sql, options.guard)).prepared
+      if (prepared !== undefined && params !== undefined) prepared.bind(params)
       // Read one row past the limit: that is how `truncated` is known without reading everything.
-      const reader = await connection.streamAndReadUntil(sql, options.maxRows + 1, params).catch((error: unknown) => {
-        throw queryFailure(error, options.signal)
-      })
+      const reading =
+        prepared === undefined
+          ? connection.streamAndReadUntil(sql, options.maxRows + 1, params)
+          : prepared.streamAndReadUntil(options.maxRows + 1)
+      const reader = await reading
+        .catch((error: unknown) => {
+          throw queryFailure(error, options.signal)
+        })
+        .finally(() => prepared?.destroySync())
       const columnNames = reader.columnNames()
       const columnTypes = reader.columnTypes()
       const columns = columnNames.map((name, i) => ({ name, type: String(columnTypes[i]) }))
       const rows = safeIntegers(reader.getRowsJson(), columns)
       const truncated = rows.length > options.maxRows
       const kept = truncated ? rows.slice(0, options.maxRows) : rows
-      return {
-        columns,
-        rows: kept,
-        row_count: kept.length,
-        truncated,
-      }
+      return { columns, rows: kept, row_count: kept.length, truncated }
     })
   }
+
+  async guard(sql: string, options: GuardOptions): Promise<TableRef[]> {
+    return this.#withConnection(undefined, async (connection) => {
+      const { prepared, tables } = await this.#checked(connection, sql, options)
+      prepared.destroySync()
+      return tables
+    })
+  }
+
+  /** Verdicts on SQL with its own parameters (compiled or declared), by statement text. */
+  readonly #verdicts = new Map<string, TableRef[]>()
 
   /**
    * The dev-mode guard (SPEC §5), classified by DuckDB itself: exactly one
@@ -100,40 +121,50 @@ export class DuckDbEngine implements Engine {
    * pure guard, then prepared to confirm it is a SELECT. Preparing comes last:
    * the binder's errors ("did you mean …") could name tables the guard hides.
    */
-  async guard(sql: string, options: GuardOptions): Promise<TableRef[]> {
-    const known = options.allowParameters ? this.#guarded.get(sql) : undefined
-    if (known !== undefined) return known
-    const tables = await this.#guard(sql, options)
-    if (options.allowParameters) {
-      // SQL that Gatehouse compiles or a tool declares repeats with new parameters; the catalog of a
-      // read-only file never changes, so its verdict holds. Agents' own SQL is checked every time.
-      if (this.#guarded.size >= GUARD_CACHE_SIZE) this.#guarded.delete(this.#guarded.keys().next().value ?? '')
-      this.#guarded.set(sql, tables)
+  async #checked(
+    connection: DuckDBConnection,
+    sql: string,
+    options: GuardOptions,
+  ): Promise<{ prepared: DuckDBPreparedStatement; tables: TableRef[] }> {
+    const extracted = await connection.extractStatements(sql).catch((error: Error) => {
+      throw new SqlRefusedError(`The query could not be parsed: ${error.message}`)
+    })
+    if (extracted.count !== 1) throw new SqlRefusedError('Exactly one SQL statement is accepted')
+    // SQL that Gatehouse compiles or a tool declares repeats with new parameters; the catalog of a
+    // read-only file never changes, so its verdict holds. Agents' own SQL is checked every time.
+    let tables = options.allowParameters ? this.#verdicts.get(sql) : undefined
+    if (tables === undefined) {
+      const serializer = await this.#serializer(connection)
+      serializer.bindVarchar(1, sql)
+      const serialized = await serializer.runAndReadAll()
+      const ast = parseDuckDbAstJson(String(serialized.getRows()[0]?.[0] ?? '{}'))
+      tables = guardDuckDbSelect(ast, await this.#catalog(), options)
     }
-    return tables
+    const prepared = await extracted.prepare(0).catch((error: Error) => {
+      throw new SqlRefusedError(`The query could not be prepared: ${binderMessage(error.message)}`, {
+        detail: error.message,
+      })
+    })
+    if (prepared.statementType !== StatementType.SELECT) {
+      throw new SqlRefusedError('Only a single read-only SELECT statement is accepted')
+    }
+    if (options.allowParameters && !this.#verdicts.has(sql)) {
+      if (this.#verdicts.size >= GUARD_CACHE_SIZE) this.#verdicts.delete(this.#verdicts.keys().next().value ?? '')
+      this.#verdicts.set(sql, tables)
+    }
+    return { prepared, tables }
   }
 
-  readonly #guarded = new Map<string, TableRef[]>()
+  readonly #serializers = new WeakMap<DuckDBConnection, Promise<DuckDBPreparedStatement>>()
 
-  async #guard(sql: string, options: GuardOptions): Promise<TableRef[]> {
-    return this.#withConnection(undefined, async (connection) => {
-      const extracted = await connection.extractStatements(sql).catch((error: Error) => {
-        throw new SqlRefusedError(`The query could not be parsed: ${error.message}`)
-      })
-      if (extracted.count !== 1) throw new SqlRefusedError('Exactly one SQL statement is accepted')
-      const serialized = await connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql])
-      const ast = parseDuckDbAstJson(String(serialized.getRows()[0]?.[0] ?? '{}'))
-      const tables = guardDuckDbSelect(ast, await this.#catalog(), options)
-      const prepared = await extracted.prepare(0).catch((error: Error) => {
-        throw new SqlRefusedError(`The query could not be prepared: ${binderMessage(error.message)}`, {
-          detail: error.message,
-        })
-      })
-      if (prepared.statementType !== StatementType.SELECT) {
-        throw new SqlRefusedError('Only a single read-only SELECT statement is accepted')
-      }
-      return tables
-    })
+  /** One prepared `json_serialize_sql` per connection: the SQL to check is always a bound value. */
+  #serializer(connection: DuckDBConnection): Promise<DuckDBPreparedStatement> {
+    let serializer = this.#serializers.get(connection)
+    if (serializer === undefined) {
+      serializer = connection.prepare('SELECT json_serialize_sql($1::VARCHAR)')
+      this.#serializers.set(connection, serializer)
+    }
+    return serializer
   }
 
   #catalogCache: Promise<DuckDbCatalog> | undefined
@@ -186,23 +217,33 @@ export class DuckDbEngine implements Engine {
     })
   }
 
+  readonly #idle: DuckDBConnection[] = []
+
+  /**
+   * Runs `work` on a connection of the engine's small pool: opening one per
+   * call would cost more than a small query. Nothing a query can do changes a
+   * connection's state (read-only, locked configuration, SET refused), so a
+   * connection is as good as new for the next call.
+   */
   async #withConnection<T>(signal: AbortSignal | undefined, work: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     if (this.#closed) throw new GatehouseError('INTERNAL', 'The DuckDB engine is closed')
     signal?.throwIfAborted()
-    const connection = await this.#instance.connect()
+    const connection = this.#idle.pop() ?? (await this.#instance.connect())
     const interrupt = () => connection.interrupt()
     signal?.addEventListener('abort', interrupt, { once: true })
     try {
       return await work(connection)
     } finally {
       signal?.removeEventListener('abort', interrupt)
-      connection.closeSync()
+      if (this.#closed || this.#idle.length >= IDLE_CONNECTIONS) connection.closeSync()
+      else this.#idle.push(connection)
     }
   }
 
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    for (const connection of this.#idle.splice(0)) connection.closeSync()
     this.#instance.closeSync()
   }
 

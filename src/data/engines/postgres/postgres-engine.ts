@@ -105,6 +105,7 @@ export class PostgresEngine implements Engine {
   async query(sql: string, options: QueryOptions): Promise<QueryResult> {
     if (this.#closed) throw new GatehouseError('INTERNAL', 'The PostgreSQL engine is closed')
     options.signal?.throwIfAborted()
+    if (options.guard !== undefined) await this.guard(sql, options.guard)
     const typeNames = await this.#types()
     const client = await this.#pool.connect()
     const cancel = () => void this.#pool.query('SELECT pg_cancel_backend($1)', [processId(client)]).catch(() => {})

@@ -116,3 +116,35 @@ describe('data access', () => {
     expect(answer.content[0]?.text).toBe('Project "analytics" not found; list_projects shows the ones you can use')
   })
 })
+
+describe('a re-applied project', () => {
+  it('changes what a running server offers at once: tools, domains and connections', async () => {
+    await using warehouse = await demoWarehouse('duckdb', 200)
+    await using server = await startTestServer()
+    const store = server.server.store
+    const fixture = await seedOrg(store)
+    await applyDemoProject(store, fixture, warehouse)
+    const { key } = await createKey(store, fixture, { permissions: 'data:read,domains:read,sql:read' })
+    const post = (body: unknown) => mcpPost(server.url, body, { authorization: `Bearer ${key}` })
+    const tools = async () =>
+      (
+        (await (await post({ jsonrpc: '2.0', id: 1, method: 'tools/list' })).json()) as {
+          result: { tools: { name: string }[] }
+        }
+      ).result.tools.map((t) => t.name)
+    expect(await tools()).toContain('top_customers')
+
+    const project = warehouse.project as { tools: { name: string }[]; domains: { name: string }[] }
+    project.tools[0] = { ...project.tools[0], name: 'best_customers' } as never
+    project.domains = project.domains.filter((d) => d.name !== 'customers')
+    await applyDemoProject(store, fixture, warehouse)
+
+    const names = await tools()
+    expect(names).toContain('best_customers')
+    expect(names).not.toContain('top_customers')
+    const domains = (await (await post(callTool('list_domains'))).json()) as {
+      result: { structuredContent: { domains: { name: string }[] } }
+    }
+    expect(domains.result.structuredContent.domains.map((d) => d.name)).toEqual(['sales'])
+  })
+})

@@ -1,123 +1,20 @@
-import { sql } from 'kysely'
-import type { Kysely, Migration, MigrationProvider } from 'kysely'
+import type { Migration, MigrationProvider } from 'kysely'
+import { migrationContext } from './migrations/migration-context.js'
+import type { MigrationContext, StoreDialect } from './migrations/migration-context.js'
+import { core } from './migrations/0001-core.js'
+import { catalogCounter } from './migrations/0002-catalog-counter.js'
+import { projectDefinitions } from './migrations/0003-project-definitions.js'
 
-export type StoreDialect = 'sqlite' | 'postgres'
+export type { StoreDialect }
 
-/**
- * One migration set for both backends. The only difference is the type of
- * epoch-millisecond columns: SQLite's INTEGER is already 64-bit, PostgreSQL
- * needs BIGINT.
- */
-function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
-  const time = dialect === 'postgres' ? 'bigint' : 'integer'
-  const serial = dialect === 'postgres' ? 'bigserial' : 'integer'
-
-  return {
-    '0001_core': {
-      async up(db: Kysely<unknown>) {
-        await db.schema
-          .createTable('orgs')
-          .addColumn('id', 'text', (c) => c.primaryKey())
-          .addColumn('name', 'text', (c) => c.notNull().unique())
-          .addColumn('status', 'text', (c) => c.notNull().defaultTo('active'))
-          .addColumn('created_at', time, (c) => c.notNull())
-          .execute()
-
-        await db.schema
-          .createTable('users')
-          .addColumn('id', 'text', (c) => c.primaryKey())
-          .addColumn('email', 'text', (c) => c.notNull().unique())
-          .addColumn('name', 'text')
-          .addColumn('status', 'text', (c) => c.notNull().defaultTo('active'))
-          .addColumn('password_hash', 'text')
-          .addColumn('created_at', time, (c) => c.notNull())
-          .execute()
-
-        await db.schema
-          .createTable('memberships')
-          .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id').onDelete('cascade'))
-          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
-          .addColumn('role', 'text', (c) => c.notNull())
-          .addColumn('groups', 'text', (c) => c.notNull().defaultTo('[]'))
-          .addColumn('attributes', 'text', (c) => c.notNull().defaultTo('{}'))
-          .addColumn('created_at', time, (c) => c.notNull())
-          .addPrimaryKeyConstraint('memberships_pk', ['org_id', 'user_id'])
-          .execute()
-
-        await db.schema
-          .createTable('projects')
-          .addColumn('id', 'text', (c) => c.primaryKey())
-          .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id').onDelete('cascade'))
-          .addColumn('name', 'text', (c) => c.notNull())
-          .addColumn('created_at', time, (c) => c.notNull())
-          .addUniqueConstraint('projects_org_name_unique', ['org_id', 'name'])
-          .execute()
-
-        await db.schema
-          .createTable('api_keys')
-          .addColumn('id', 'text', (c) => c.primaryKey())
-          .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id').onDelete('cascade'))
-          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
-          .addColumn('name', 'text', (c) => c.notNull())
-          .addColumn('prefix', 'text', (c) => c.notNull())
-          .addColumn('secret_hash', 'text', (c) => c.notNull())
-          .addColumn('project_ids', 'text', (c) => c.notNull())
-          .addColumn('domain_access', 'text', (c) => c.notNull())
-          .addColumn('permissions', 'text', (c) => c.notNull())
-          .addColumn('expires_at', time)
-          .addColumn('created_by', 'text', (c) => c.notNull())
-          .addColumn('created_at', time, (c) => c.notNull())
-          .addColumn('last_used_at', time)
-          .addColumn('revoked_at', time)
-          .execute()
-        await db.schema.createIndex('api_keys_org').on('api_keys').column('org_id').execute()
-
-        await db.schema
-          .createTable('audit_events')
-          .addColumn('id', serial, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
-          .addColumn('chain_id', 'text', (c) => c.notNull())
-          .addColumn('chain_seq', time, (c) => c.notNull())
-          .addColumn('at', time, (c) => c.notNull())
-          .addColumn('type', 'text', (c) => c.notNull())
-          .addColumn('org_id', 'text')
-          .addColumn('data', 'text', (c) => c.notNull())
-          .addColumn('prev_hash', 'text', (c) => c.notNull())
-          .addColumn('hash', 'text', (c) => c.notNull())
-          .addUniqueConstraint('audit_chain_seq_unique', ['chain_id', 'chain_seq'])
-          .execute()
-        // No index on `at` alone: every record pays for each index, and `log` reads newest first by id.
-        await db.schema.createIndex('audit_events_org_at').on('audit_events').columns(['org_id', 'at']).execute()
-
-        await db.schema
-          .createTable('store_counters')
-          .addColumn('name', 'text', (c) => c.primaryKey())
-          .addColumn('value', time, (c) => c.notNull())
-          .execute()
-        await sql`insert into store_counters (name, value) values ('credentials', 0)`.execute(db)
-      },
-    },
-    '0002_catalog_counter': {
-      async up(db: Kysely<unknown>) {
-        await sql`insert into store_counters (name, value) values ('catalog', 0)`.execute(db)
-      },
-    },
-    '0003_project_definitions': {
-      async up(db: Kysely<unknown>) {
-        await db.schema
-          .createTable('project_definitions')
-          .addColumn('project_id', 'text', (c) => c.primaryKey().references('projects.id').onDelete('cascade'))
-          .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id').onDelete('cascade'))
-          .addColumn('definition', 'text', (c) => c.notNull())
-          .addColumn('digest', 'text', (c) => c.notNull())
-          .addColumn('applied_at', time, (c) => c.notNull())
-          .addColumn('applied_by', 'text')
-          .execute()
-        await db.schema.createIndex('project_definitions_org').on('project_definitions').column('org_id').execute()
-      },
-    },
-  }
-}
+/** Every migration, in order; one file each under `migrations/`. Names are stored: never rename one. */
+const MIGRATIONS: readonly (readonly [string, (context: MigrationContext) => Migration])[] = [
+  ['0001_core', core],
+  ['0002_catalog_counter', catalogCounter],
+  ['0003_project_definitions', projectDefinitions],
+]
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
-  return { getMigrations: async () => migrationsFor(dialect) }
+  const context = migrationContext(dialect)
+  return { getMigrations: async () => Object.fromEntries(MIGRATIONS.map(([name, up]) => [name, up(context)])) }
 }

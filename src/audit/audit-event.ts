@@ -17,6 +17,8 @@ export const AUDIT_EVENT_TYPES = [
   'key.created',
   'key.first_used',
   'key.revoked',
+  'secret.created',
+  'secret.revoked',
   'client.registered',
   'app.disconnected',
   'project.applied',
@@ -26,7 +28,8 @@ export const AUDIT_EVENT_TYPES = [
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number]
 
-export type AuditDecision = 'allow' | 'deny' | 'error'
+export const AUDIT_DECISIONS = ['allow', 'deny', 'error'] as const
+export type AuditDecision = (typeof AUDIT_DECISIONS)[number]
 
 /** Who acted, in the stored (snake_case) form. Never a secret: `key_prefix` is the visible `gk_<id>`. */
 export interface AuditPrincipal {

@@ -2,8 +2,14 @@ import { hash } from 'node:crypto'
 import type { Principal } from '../domain/principal.js'
 import { AuthenticationError } from '../domain/errors.js'
 import type { CredentialCache } from './credential-cache.js'
-import type { ApiKeyVerifier } from './api-keys/api-key-verifier.js'
+import type { ApiKeyVerifier, VerifiedCredential } from './api-keys/api-key-verifier.js'
 import { looksLikeApiKey } from './api-keys/api-key-format.js'
+import { jwtTypeOf, looksLikeJwt } from './tokens/jwt-shape.js'
+
+/** Verifies one kind of JWT; the authenticator picks it by the token's header `typ`. */
+export interface TokenVerifier {
+  verify(credential: string, now: number): Promise<VerifiedCredential>
+}
 
 /**
  * Request → Principal. The credential kind is recognised by its shape; each
@@ -13,10 +19,13 @@ import { looksLikeApiKey } from './api-keys/api-key-format.js'
 export class Authenticator {
   readonly #cache: CredentialCache
   readonly #apiKeys: ApiKeyVerifier
+  readonly #tokens: ReadonlyMap<string, TokenVerifier>
 
-  constructor(cache: CredentialCache, apiKeys: ApiKeyVerifier) {
+  /** `tokens`: a verifier per JWT `typ` (e.g. `gatehouse-project+jwt`); a JWT of any other `typ` is invalid. */
+  constructor(cache: CredentialCache, apiKeys: ApiKeyVerifier, tokens: ReadonlyMap<string, TokenVerifier> = new Map()) {
     this.#cache = cache
     this.#apiKeys = apiKeys
+    this.#tokens = tokens
   }
 
   /**
@@ -42,12 +51,21 @@ export class Authenticator {
     }
 
     const generation = this.#cache.generation
-    if (!looksLikeApiKey(credential)) {
-      throw new AuthenticationError('AUTH_INVALID', { detail: 'unrecognised credential format' })
-    }
-    const verified = await this.#apiKeys.verify(credential, now)
+    const verified = await this.#verify(credential, now)
     this.#cache.set(key, verified.principal, verified.cacheUntil, generation)
     return verified.principal
+  }
+
+  #verify(credential: string, now: number): Promise<VerifiedCredential> {
+    if (looksLikeApiKey(credential)) return this.#apiKeys.verify(credential, now)
+    if (looksLikeJwt(credential)) {
+      // The unverified `typ` only picks the verifier; that verifier checks it again with the signature.
+      const typ = jwtTypeOf(credential)
+      const verifier = typ === undefined ? undefined : this.#tokens.get(typ)
+      if (verifier !== undefined) return verifier.verify(credential, now)
+      throw new AuthenticationError('AUTH_INVALID', { detail: 'a JWT of no known typ' })
+    }
+    throw new AuthenticationError('AUTH_INVALID', { detail: 'unrecognised credential format' })
   }
 }
 

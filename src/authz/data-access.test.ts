@@ -41,10 +41,23 @@ describe('data access before security policies', () => {
     expect(visibleConnections(principal({ kind: 'oauth' }), project).map((c) => c.name)).toEqual(['warehouse', 'pg'])
   })
 
-  it('denies a project token every connection and domain until a policy assigns some (default deny)', () => {
-    const token = principal({ kind: 'project_token', role: 'tenant_user' })
-    expect(visibleConnections(token, project)).toEqual([])
-    expect(visibleDomains(token, project)).toEqual([])
+  it.each([
+    ['a tenant user', { tenantId: 'ten_a', role: 'tenant_user' as const }],
+    ['a tenant (no end user named)', { tenantId: 'ten_a', role: 'tenant_user' as const, endUserId: undefined }],
+    ['no user at all', { role: 'tenant_user' as const }],
+  ])(
+    'denies a project token of %s every connection and domain until a policy assigns some (default deny)',
+    (_, overrides) => {
+      const token = principal({ kind: 'project_token', ...overrides })
+      expect(visibleConnections(token, project)).toEqual([])
+      expect(visibleDomains(token, project)).toEqual([])
+    },
+  )
+
+  it('gives an org user’s project token every connection of its project, like an API key', () => {
+    const token = principal({ kind: 'project_token', userId: 'usr_a', role: 'member' })
+    expect(visibleConnections(token, project).map((c) => c.name)).toEqual(['warehouse', 'pg'])
+    expect(visibleDomains(token, project).map((d) => d.name)).toEqual(['sales', 'finance'])
   })
 
   it.each([

@@ -3,13 +3,19 @@ import type { ConnectionDefinition, DomainDefinition, ProjectFile } from '../con
 
 /**
  * Connection-level access (CLS), before security policies exist: an org
- * user's credential (API key, OAuth token) scoped to a project sees all of
- * that project's connections; a project token (an embedded product's tenant
- * user) sees none until a policy assignment grants it some. Default deny.
+ * user's credential (API key, OAuth token, org-user project token) scoped to a
+ * project sees all of that project's connections; a tenant user's project
+ * token (an embedded product's end customer) sees none until a policy
+ * assignment grants it some. Default deny.
  */
 export function visibleConnections(principal: Principal, project: ProjectFile): ConnectionDefinition[] {
-  if (principal.kind === 'project_token') return []
+  if (isTenantUser(principal)) return []
   return [...project.connections]
+}
+
+/** Anything but an org member: a project token minted for a tenant, or for no user at all. */
+function isTenantUser(principal: Principal): boolean {
+  return principal.tenantId !== undefined || principal.role === 'tenant_user'
 }
 
 /** A credential narrowed to domains (`--domain`) sees only those (SPEC §4.2). */

@@ -6,6 +6,10 @@ import { processOutput } from './output.js'
 import { registerOrgCommands } from './commands/org-commands.js'
 import { registerUserCommands } from './commands/user-commands.js'
 import { registerProjectCommands } from './commands/project-commands.js'
+import { registerProjectSecretCommands } from './commands/project-secret-commands.js'
+import { registerSigningKeyCommands } from './commands/signing-key-commands.js'
+import { registerTokenCommands } from './commands/token-commands.js'
+import { registerTenantCommands } from './commands/tenant-commands.js'
 import { registerKeyCommands } from './commands/key-commands.js'
 import { registerMigrateCommand, registerServeCommand } from './commands/serve-command.js'
 import { registerAuditCommands } from './commands/audit-commands.js'
@@ -26,8 +30,11 @@ export function buildProgram(output: Output = processOutput): Command {
   registerMigrateCommand(program, output)
   registerOrgCommands(program, output)
   registerUserCommands(program, output)
-  registerProjectCommands(program, output)
+  registerTenantCommands(program, output)
+  registerProjectSecretCommands(registerProjectCommands(program, output), output)
   registerKeyCommands(program, output)
+  registerSigningKeyCommands(program, output)
+  registerTokenCommands(program, output)
   registerApplyCommand(program, output)
   registerRunToolCommand(program, output)
   registerAuditCommands(program, output)

@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'AUTH_ACCOUNT_NOT_FOUND',
   'AUTH_ACCOUNT_INACTIVE',
   'AUTH_APP_DISCONNECTED',
+  'CLIENT_INVALID',
   'INSUFFICIENT_SCOPE',
   'ORIGIN_NOT_ALLOWED',
   'BODY_TOO_LARGE',
@@ -145,6 +146,7 @@ export type AnyGatehouseError =
   | GatehouseError<'SQL_REFUSED'>
   | GatehouseError<'QUERY_FAILED'>
   | GatehouseError<'ENGINE_UNAVAILABLE'>
+  | GatehouseError<'CLIENT_INVALID'>
   | GatehouseError<'ORIGIN_NOT_ALLOWED' | 'BODY_TOO_LARGE' | 'STORE_UNAVAILABLE' | 'AUDIT_CHAIN_BROKEN' | 'INTERNAL'>
 
 export function isGatehouseError(value: unknown): value is AnyGatehouseError {

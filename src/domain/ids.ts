@@ -17,7 +17,7 @@ export function randomBase62(length: number): string {
   return out
 }
 
-export const ID_PREFIXES = ['org', 'usr', 'prj', 'ten', 'key', 'mbr'] as const
+export const ID_PREFIXES = ['org', 'usr', 'prj', 'ten', 'key', 'mbr', 'sq'] as const
 export type IdPrefix = (typeof ID_PREFIXES)[number]
 
 export type OrgId = `org_${string}`

@@ -35,4 +35,10 @@ export interface Principal {
   readonly expiresAt: number | null
   readonly email?: string
   readonly name?: string
+  /** A tenant-user project token's end user, as the embedding product named them (SPEC §4.3). */
+  readonly endUserId?: string
+  /** The tenant's attributes (e.g. the `tenant_id` row-level security filters on), for a tenant-user token. */
+  readonly tenantAttributes?: Readonly<Record<string, unknown>>
+  /** A project token's `securityParams`: they may narrow what a policy assignment grants, never widen it. */
+  readonly securityParams?: Readonly<Record<string, unknown>>
 }

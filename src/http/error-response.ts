@@ -34,6 +34,8 @@ export const HTTP_ERRORS: Readonly<Record<ErrorCode, Row>> = {
   AUTH_ACCOUNT_NOT_FOUND: { status: 401, error: 'invalid_token', challengeError: true, expose: true },
   AUTH_ACCOUNT_INACTIVE: { status: 401, error: 'invalid_token', challengeError: true, expose: true },
   AUTH_APP_DISCONNECTED: { status: 401, error: 'invalid_token', challengeError: true, expose: true },
+  // A token request with a wrong project or secret (RFC 6749 §5.2); its description never says which.
+  CLIENT_INVALID: { status: 401, error: 'invalid_client', challengeError: false, expose: true },
   INSUFFICIENT_SCOPE: { status: 403, error: 'insufficient_scope', challengeError: true, expose: true },
   ORIGIN_NOT_ALLOWED: { status: 403, error: 'invalid_request', challengeError: true, expose: true },
   BODY_TOO_LARGE: { status: 413, error: 'invalid_request', challengeError: false, expose: true },

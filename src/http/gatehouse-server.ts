@@ -17,6 +17,10 @@ import { DataPlane } from '../data/data-plane.js'
 import { LastUsedTracker } from '../auth/api-keys/last-used-tracker.js'
 import { ApiKeyVerifier } from '../auth/api-keys/api-key-verifier.js'
 import { Authenticator } from '../auth/authenticator.js'
+import { SigningKeys } from '../auth/tokens/signing-keys.js'
+import { TOKEN_TYPES } from '../auth/tokens/token-types.js'
+import { ProjectTokenVerifier } from '../auth/project-tokens/project-token-verifier.js'
+import { ProjectTokenMinter } from '../auth/project-tokens/project-token-minter.js'
 import { ToolRunner } from '../mcp/tool-runner.js'
 import { McpEndpoint } from '../mcp/mcp-endpoint.js'
 import { CustomTools } from '../mcp/custom-tools.js'
@@ -26,6 +30,9 @@ import { ClientAddressResolver } from './client-address.js'
 import { createMcpHandler } from './mcp-handler.js'
 import { Metrics } from './metrics.js'
 import { protectedResourceMetadata, resourceMetadataUrl } from './protected-resource-metadata.js'
+import { tokenRoutes } from './routes/token-routes.js'
+import { jwksRoute } from './routes/jwks-route.js'
+import { adminRoutes } from './routes/admin-routes.js'
 
 export interface ServerOptions {
   readonly logger: Logger
@@ -84,7 +91,13 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
     const cache = new CredentialCache()
     const lastUsed = new LastUsedTracker(store)
     closers.push(() => lastUsed.close())
-    const authenticator = new Authenticator(cache, new ApiKeyVerifier(store, lastUsed, sink))
+    const publicUrl = config.server.public_url
+    const signingKeys = new SigningKeys(store.signingKeys, { issuer: publicUrl, audience: `${publicUrl}/mcp` })
+    const authenticator = new Authenticator(
+      cache,
+      new ApiKeyVerifier(store, lastUsed, sink),
+      new Map([[TOKEN_TYPES.project, new ProjectTokenVerifier(store, signingKeys)]]),
+    )
     const catalog = new ProjectCatalog(store)
     const limits = { maxRows: config.limits.max_rows, statementTimeoutMs: config.limits.statement_timeout_ms }
     const data = new DataPlane(store, { env: options.env ?? process.env, ...limits })
@@ -109,13 +122,13 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
       customTools: new CustomTools(data),
     })
     closers.push(() => endpoint.close())
-    const publicUrl = config.server.public_url
+    const addresses = new ClientAddressResolver(config.server.trust_proxy === false ? false : config.server.trust_proxy)
     const mcpHandler = createMcpHandler({
       endpoint,
       authenticator,
       audit: sink,
       metrics,
-      addresses: new ClientAddressResolver(config.server.trust_proxy === false ? false : config.server.trust_proxy),
+      addresses,
       resourceMetadataUrl: resourceMetadataUrl(publicUrl),
       allowedOrigins: config.server.allowed_origins,
       maxBodyBytes: config.server.max_body_bytes,
@@ -146,6 +159,12 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
     for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp']) {
       app.get(path, async (_req, reply) => reply.header('cache-control', 'public, max-age=3600').send(metadata))
     }
+    await app.register(
+      adminRoutes({ store, audit: sink, authenticator, resourceMetadataUrl: resourceMetadataUrl(publicUrl) }),
+    )
+    await app.register(jwksRoute(signingKeys))
+    const minter = new ProjectTokenMinter(store, signingKeys, sink)
+    await app.register(tokenRoutes({ minter, addresses, maxBodyBytes: config.server.max_body_bytes }))
     app.get('/healthz', async () => ({ status: 'ok' }))
     app.get('/readyz', async (_req, reply) => {
       let storeOk = true

@@ -25,6 +25,7 @@ export const TOOL_ERROR_EXPOSED: Readonly<Record<ErrorCode, boolean>> = {
   AUTH_ACCOUNT_NOT_FOUND: false,
   AUTH_ACCOUNT_INACTIVE: false,
   AUTH_APP_DISCONNECTED: false,
+  CLIENT_INVALID: false,
   INSUFFICIENT_SCOPE: true,
   ORIGIN_NOT_ALLOWED: false,
   BODY_TOO_LARGE: false,

@@ -10,17 +10,27 @@ export interface Database {
   memberships: MembershipTable
   projects: ProjectTable
   project_definitions: ProjectDefinitionTable
+  tenants: TenantTable
   api_keys: ApiKeyTable
   audit_events: AuditEventTable
   store_counters: StoreCounterTable
+  signing_keys: SigningKeyTable
+  project_secrets: ProjectSecretTable
+  saved_queries: SavedQueryTable
 }
 
 export type AccountStatus = 'active' | 'inactive'
+/**
+ * Users and organizations are never removed while credentials may point at
+ * them: a deleted one is kept as a tombstone (its name or email freed, its
+ * data removed), so a credential of it answers `Account not found` (SPEC §4.4).
+ */
+export type LifecycleStatus = AccountStatus | 'deleted'
 
 export interface OrgTable {
   id: string
   name: string
-  status: AccountStatus
+  status: LifecycleStatus
   created_at: number
 }
 
@@ -28,7 +38,7 @@ export interface UserTable {
   id: string
   email: string
   name: string | null
-  status: AccountStatus
+  status: LifecycleStatus
   password_hash: string | null
   created_at: number
 }
@@ -40,6 +50,17 @@ export interface MembershipTable {
   /** JSON array of group names. */
   groups: string
   /** JSON object of attribute values. */
+  attributes: string
+  /** A membership can be deactivated in one organization without touching the user's others. */
+  status: Generated<AccountStatus>
+  created_at: number
+}
+
+export interface TenantTable {
+  id: string
+  org_id: string
+  name: string
+  /** JSON object of attribute values (e.g. the `tenant_id` row-level security filters on). */
   attributes: string
   created_at: number
 }
@@ -102,4 +123,51 @@ export interface AuditEventTable {
 export interface StoreCounterTable {
   name: string
   value: number
+}
+
+/** A named query of a project (SPEC §2): what the `saved_queries` permissions apply to. */
+export interface SavedQueryTable {
+  id: string
+  org_id: string
+  project_id: string
+  /** Unique in its project. */
+  name: string
+  description: string | null
+  mode: 'standard' | 'dev'
+  /** JSON: `{domain, dimensions, measures, filters, order_by, limit?}` (standard) or `{connection, sql, limit?}` (dev). */
+  query: string
+  /** Who saved it: an API key's visible prefix, or a user id; never a secret. */
+  created_by: string | null
+  created_at: number
+  updated_at: number
+}
+
+/** An ES256 key pair of the JWTs Gatehouse issues, shared by every instance. */
+export interface SigningKeyTable {
+  kid: string
+  alg: 'ES256'
+  /** JSON public JWK (what `/.well-known/jwks.json` publishes). */
+  public_jwk: string
+  /** JSON private JWK: key material, so the store must be protected like a secret. */
+  private_jwk: string
+  created_at: number
+  /** When a newer key became current; published until every token it could have signed has expired. */
+  retired_at: number | null
+}
+
+/** A project secret (SPEC §4.3): an embedding backend mints project tokens with it. */
+export interface ProjectSecretTable {
+  /** `ps_<12-char id>`, the visible part of the secret. */
+  id: string
+  org_id: string
+  project_id: string
+  /** Hex SHA-256 of the secret part; the secret itself is never stored. */
+  secret_hash: string
+  /** JSON PermissionObject: the most a token minted with this secret may carry. */
+  max_permissions: string
+  /** 1 when the secret may mint tokens of org users (not only tenant users). */
+  allow_org_users: number
+  created_by: string
+  created_at: number
+  revoked_at: number | null
 }

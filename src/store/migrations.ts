@@ -4,6 +4,10 @@ import type { MigrationContext, StoreDialect } from './migrations/migration-cont
 import { core } from './migrations/0001-core.js'
 import { catalogCounter } from './migrations/0002-catalog-counter.js'
 import { projectDefinitions } from './migrations/0003-project-definitions.js'
+import { identity } from './migrations/0004-identity.js'
+import { signingKeys } from './migrations/0005-signing-keys.js'
+import { projectSecrets } from './migrations/0006-project-secrets.js'
+import { savedQueries } from './migrations/0007-saved-queries.js'
 
 export type { StoreDialect }
 
@@ -12,7 +16,14 @@ const MIGRATIONS: readonly (readonly [string, (context: MigrationContext) => Mig
   ['0001_core', core],
   ['0002_catalog_counter', catalogCounter],
   ['0003_project_definitions', projectDefinitions],
+  ['0004_identity', identity],
+  ['0005_signing_keys', signingKeys],
+  ['0006_project_secrets', projectSecrets],
+  ['0007_saved_queries', savedQueries],
 ]
+
+/** The names of every migration, in the order they run. */
+export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name)
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   const context = migrationContext(dialect)

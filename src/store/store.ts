@@ -11,8 +11,12 @@ import { OrgRepository } from './repositories/org-repository.js'
 import { UserRepository } from './repositories/user-repository.js'
 import { ProjectRepository } from './repositories/project-repository.js'
 import { ProjectDefinitionRepository } from './repositories/project-definition-repository.js'
+import { TenantRepository } from './repositories/tenant-repository.js'
 import { ApiKeyRepository } from './repositories/api-key-repository.js'
+import { SigningKeyRepository } from './repositories/signing-key-repository.js'
+import { ProjectSecretRepository } from './repositories/project-secret-repository.js'
 import { AuditRepository } from './repositories/audit-repository.js'
+import { SavedQueryRepository } from './repositories/saved-query-repository.js'
 
 export function dialectOf(url: string): StoreDialect {
   if (url.startsWith('sqlite:')) return 'sqlite'
@@ -32,20 +36,31 @@ export class Store implements AsyncDisposable {
   readonly users: UserRepository
   readonly projects: ProjectRepository
   readonly projectDefinitions: ProjectDefinitionRepository
+  readonly tenants: TenantRepository
   readonly apiKeys: ApiKeyRepository
+  readonly signingKeys: SigningKeyRepository
+  readonly projectSecrets: ProjectSecretRepository
   readonly audit: AuditRepository
+  readonly savedQueries: SavedQueryRepository
   #closed = false
   readonly #listeners: Record<StoreCounter, Set<() => void>> = { credentials: new Set(), catalog: new Set() }
 
   private constructor(db: Kysely<Database>, dialect: StoreDialect) {
     this.db = db
     this.dialect = dialect
-    this.orgs = new OrgRepository(db)
-    this.users = new UserRepository(db)
+    this.orgs = new OrgRepository(db, () => {
+      this.#changed('credentials')
+      this.#changed('catalog')
+    })
+    this.users = new UserRepository(db, () => this.#changed('credentials'))
     this.projects = new ProjectRepository(db, () => this.#changed('catalog'))
     this.projectDefinitions = new ProjectDefinitionRepository(db, () => this.#changed('catalog'))
+    this.tenants = new TenantRepository(db)
     this.apiKeys = new ApiKeyRepository(db, () => this.#changed('credentials'))
+    this.signingKeys = new SigningKeyRepository(db)
+    this.projectSecrets = new ProjectSecretRepository(db, () => this.#changed('credentials'))
     this.audit = new AuditRepository(db, dialect)
+    this.savedQueries = new SavedQueryRepository(db)
   }
 
   static open(url: string, options: { poolSize?: number } = {}): Store {

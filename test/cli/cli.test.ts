@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { workspace } from '../support/cli-workspace.js'
 import type { Workspace } from '../support/cli-workspace.js'
 import { Store } from '../../src/store/store.js'
+import { MIGRATION_NAMES } from '../../src/store/migrations.js'
 import { verifyPassword } from '../../src/auth/passwords/password-hash.js'
 
 const KEY_SHAPE = /^gk_[0-9A-Za-z]{12}_[0-9A-Za-z]{32}$/
@@ -111,7 +112,7 @@ describe('gatehouse CLI', () => {
     const fresh = workspace()
     expect(await fresh.cli(['migrate', '--json'])).toEqual({
       code: 0,
-      out: '{"applied":["0001_core","0002_catalog_counter","0003_project_definitions"]}',
+      out: JSON.stringify({ applied: MIGRATION_NAMES }),
       err: '',
     })
     expect(await fresh.cli(['migrate', '--json'])).toEqual({ code: 0, out: '{"applied":[]}', err: '' })
@@ -163,6 +164,7 @@ describe('gatehouse CLI', () => {
       name: 'Alice',
       role: 'admin',
       groups: ['sales', 'emea'],
+      attributes: {},
       status: 'active',
       org_id: org.id,
       created_at: expect.stringMatching(ISO),

@@ -78,4 +78,47 @@ describe.each(BACKENDS)('the revocation bound across processes on %s (SPEC §7)'
       expect(await res.json()).toEqual({ error: 'invalid_token', error_description: 'Token is revoked or expired' })
     }
   })
+
+  // Every identity change that must fail a credential, made by the CLI (another process), within the bound.
+  it.each([
+    [
+      'deactivating the user',
+      (org: string, email: string) => ['users', 'deactivate', '--org', org, '--email', email],
+      'Account is inactive',
+    ],
+    [
+      'deleting the user',
+      (org: string, email: string) => ['users', 'delete', '--org', org, '--email', email],
+      'Account not found',
+    ],
+    ['deactivating the organization', (org: string) => ['orgs', 'deactivate', org], 'Account is inactive'],
+    ['deleting the organization', (org: string) => ['orgs', 'delete', org], 'Account not found'],
+    [
+      'removing the user from this organization while they stay in another',
+      (org: string, email: string) => ['users', 'delete', '--org', org, '--email', email],
+      'User has no organization',
+    ],
+  ])('fails a cached key on every server process within 1 s after %s', async (what, command, description) => {
+    const name = `org-${Math.random().toString(36).slice(2, 10)}`
+    const seeded = Store.open(store.url)
+    const fixture = await seedOrg(seeded, name)
+    if (what.includes('stay in another')) {
+      const other = await seeded.orgs.create(`${name}-other`)
+      await seeded.users.createMember(other.id, { email: fixture.adminEmail, role: 'member' })
+    }
+    const { key } = await createKey(seeded, fixture)
+    await seeded.close()
+    const auth = { authorization: `Bearer ${key}` }
+    for (const server of servers) expect((await mcpPost(server.url, callTool('list_projects'), auth)).status).toBe(200)
+
+    const result = await runCli(['--config', configPath, ...command(name, fixture.adminEmail)])
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    await sleep(1000)
+    for (const server of servers) {
+      const res = await mcpPost(server.url, callTool('list_projects'), auth)
+      expect(res.status).toBe(401)
+      expect(await res.json()).toEqual({ error: 'invalid_token', error_description: description })
+    }
+  })
 })

@@ -52,6 +52,30 @@ describe('authentication on /mcp (SPEC §4.4)', () => {
     const valid = keys.valid as string
     keys.wrongSecret = `${valid.slice(0, 16)}${'A'.repeat(32)}`
     keys.unknownId = `gk_${'Z'.repeat(12)}_${valid.slice(16)}`
+
+    // One organization per identity change, so each key has exactly one reason to fail.
+    const seeded = async (name: string) => {
+      const org = await seedOrg(store, name)
+      return { org, key: (await createKey(store, org)).key }
+    }
+    const lonely = await seeded('lonely')
+    const elsewhere = await store.orgs.create('elsewhere')
+    await store.users.createMember(elsewhere.id, { email: lonely.org.adminEmail, role: 'member' })
+    const member = async (f: Fixture) => (await store.users.findMember(f.orgId, f.adminEmail))?.userId ?? ''
+    await store.users.removeMember(lonely.org.orgId, await member(lonely.org))
+    keys.noOrganization = lonely.key
+    const gone = await seeded('gone')
+    await store.users.removeMember(gone.org.orgId, await member(gone.org))
+    keys.deletedUser = gone.key
+    const sleepy = await seeded('sleepy')
+    await store.users.setMembershipStatus(sleepy.org.orgId, await member(sleepy.org), 'inactive')
+    keys.inactiveUser = sleepy.key
+    const paused = await seeded('paused')
+    await store.orgs.setStatus(paused.org.orgId, 'inactive')
+    keys.inactiveOrg = paused.key
+    const closed = await seeded('closed')
+    await store.orgs.delete(closed.org.orgId)
+    keys.deletedOrg = closed.key
   })
   afterAll(async () => t.close())
 
@@ -91,6 +115,36 @@ describe('authentication on /mcp (SPEC §4.4)', () => {
       () => ({ authorization: `Bearer ${keys.expired}` }),
       'invalid_token',
       'Token is revoked or expired',
+    ],
+    [
+      'the key of a user removed from its organization (member elsewhere)',
+      () => ({ authorization: `Bearer ${keys.noOrganization}` }),
+      'invalid_token',
+      'User has no organization',
+    ],
+    [
+      'the key of a deleted user',
+      () => ({ authorization: `Bearer ${keys.deletedUser}` }),
+      'invalid_token',
+      'Account not found',
+    ],
+    [
+      'the key of a deleted organization',
+      () => ({ authorization: `Bearer ${keys.deletedOrg}` }),
+      'invalid_token',
+      'Account not found',
+    ],
+    [
+      'the key of a deactivated user',
+      () => ({ authorization: `Bearer ${keys.inactiveUser}` }),
+      'invalid_token',
+      'Account is inactive',
+    ],
+    [
+      'the key of a deactivated organization',
+      () => ({ authorization: `Bearer ${keys.inactiveOrg}` }),
+      'invalid_token',
+      'Account is inactive',
     ],
   ]
 

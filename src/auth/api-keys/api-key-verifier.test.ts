@@ -238,7 +238,7 @@ describe('ApiKeyVerifier', () => {
         return f.key
       },
       'AUTH_ACCOUNT_INACTIVE',
-      'user or org inactive',
+      'user, membership or org inactive',
     ],
     [
       'the key of a user in a deactivated org',
@@ -247,7 +247,7 @@ describe('ApiKeyVerifier', () => {
         return f.key
       },
       'AUTH_ACCOUNT_INACTIVE',
-      'user or org inactive',
+      'user, membership or org inactive',
     ],
     [
       'the key of a user whose membership was removed',
@@ -270,17 +270,35 @@ describe('ApiKeyVerifier', () => {
         return f.key
       },
       'AUTH_ACCOUNT_NOT_FOUND',
-      'user deleted',
+      'user or org deleted',
     ],
     [
-      // The store deletes a user's keys with the user (ON DELETE CASCADE): the key is then unknown.
+      // Users are never removed while keys point at them: a deleted user is a tombstone.
       'the key of a deleted user',
       async (f) => {
-        await store.db.deleteFrom('users').where('id', '=', f.userId).execute()
+        await store.users.removeMember(f.orgId, f.userId)
         return f.key
       },
-      'AUTH_INVALID',
-      'unknown key id',
+      'AUTH_ACCOUNT_NOT_FOUND',
+      'user or org deleted',
+    ],
+    [
+      'the key of a user deactivated in this organization only',
+      async (f) => {
+        await store.users.setMembershipStatus(f.orgId, f.userId, 'inactive')
+        return f.key
+      },
+      'AUTH_ACCOUNT_INACTIVE',
+      'user, membership or org inactive',
+    ],
+    [
+      'the key of a user in a deleted organization',
+      async (f) => {
+        await store.orgs.delete(f.orgId)
+        return f.key
+      },
+      'AUTH_ACCOUNT_NOT_FOUND',
+      'user or org deleted',
     ],
   ]
 

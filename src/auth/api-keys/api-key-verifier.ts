@@ -62,13 +62,16 @@ export class ApiKeyVerifier {
       this.#store.users.findById(row.user_id),
       this.#store.users.membership(row.org_id, row.user_id),
     ])
-    if (user === undefined)
-      throw new AuthenticationError('AUTH_ACCOUNT_NOT_FOUND', { detail: `${keyPrefix} user deleted` })
+    if (user === undefined || user.status === 'deleted' || org?.status === 'deleted') {
+      throw new AuthenticationError('AUTH_ACCOUNT_NOT_FOUND', { detail: `${keyPrefix} user or org deleted` })
+    }
     if (org === undefined || membership === undefined) {
       throw new AuthenticationError('AUTH_NO_ORGANIZATION', { detail: `${keyPrefix} has no membership` })
     }
-    if (user.status !== 'active' || org.status !== 'active') {
-      throw new AuthenticationError('AUTH_ACCOUNT_INACTIVE', { detail: `${keyPrefix} user or org inactive` })
+    if (user.status !== 'active' || org.status !== 'active' || membership.status !== 'active') {
+      throw new AuthenticationError('AUTH_ACCOUNT_INACTIVE', {
+        detail: `${keyPrefix} user, membership or org inactive`,
+      })
     }
 
     if (row.last_used_at !== null) this.#firstUseAudited.delete(row.id)

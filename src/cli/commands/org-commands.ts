@@ -37,4 +37,46 @@ export function registerOrgCommands(program: Command, output: Output): void {
         )
       })
     })
+
+  for (const [verb, status] of [
+    ['deactivate', 'inactive'],
+    ['activate', 'active'],
+  ] as const) {
+    orgs
+      .command(verb)
+      .description(
+        verb === 'deactivate'
+          ? 'Deactivate an organization: every credential in it fails with "Account is inactive"'
+          : 'Reactivate an organization',
+      )
+      .argument('<org>', 'organization name or id')
+      .option('--json', 'print JSON')
+      .action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
+        await withContext(cmd.optsWithGlobals<GlobalOptions>(), output, async (ctx) => {
+          const org = await ctx.org(ref)
+          await ctx.store.orgs.setStatus(org.id, status)
+          const view = orgView({ ...org, status })
+          output.out(opts.json === true ? JSON.stringify(view) : `Organization ${org.name} (${org.id}) is ${status}`)
+        })
+      })
+  }
+
+  orgs
+    .command('delete')
+    .description(
+      'Delete an organization: its projects, tenants and memberships go; its credentials answer "Account not found"',
+    )
+    .argument('<org>', 'organization name or id')
+    .option('--json', 'print JSON')
+    .action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
+      await withContext(cmd.optsWithGlobals<GlobalOptions>(), output, async (ctx) => {
+        const org = await ctx.org(ref)
+        await ctx.store.orgs.delete(org.id)
+        output.out(
+          opts.json === true
+            ? JSON.stringify({ id: org.id, name: org.name, deleted: true })
+            : `Deleted organization ${org.name} (${org.id})`,
+        )
+      })
+    })
 }

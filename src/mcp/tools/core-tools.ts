@@ -5,6 +5,10 @@ import { listConnections } from './list-connections.js'
 import { listTables } from './list-tables.js'
 import { describeTable } from './describe-table.js'
 import { runSql } from './run-sql.js'
+import { listSavedQueries } from './list-saved-queries.js'
+import { runSavedQuery } from './run-saved-query.js'
+import { saveQuery } from './save-query.js'
+import { deleteSavedQuery } from './delete-saved-query.js'
 import { listDomains } from './list-domains.js'
 import { describeDomain } from './describe-domain.js'
 import { query } from './query.js'
@@ -22,4 +26,8 @@ export const BUILTIN_TOOLS: readonly ToolDefinition[] = [
   listTables,
   describeTable,
   runSql,
+  listSavedQueries,
+  runSavedQuery,
+  saveQuery,
+  deleteSavedQuery,
 ]

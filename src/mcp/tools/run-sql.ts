@@ -1,7 +1,8 @@
 import { z } from 'zod'
 import { defineTool } from '../tool-definition.js'
 import { renderResult, responseFormat } from '../response-format.js'
-import { connectionArgument, projectArgument, querySignal, resolveConnection, rowLimit } from '../project-scope.js'
+import { connectionArgument, projectArgument, resolveConnection } from '../project-scope.js'
+import { runDevQuery } from '../data-queries.js'
 
 export const runSql = defineTool({
   name: 'run_sql',
@@ -22,14 +23,7 @@ export const runSql = defineTool({
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run(args, ctx) {
     const { project, connection } = await resolveConnection(ctx, args.connection, args.project)
-    const result = await ctx.deps.data.use(project, connection, async (engine) => {
-      return engine.query(args.sql, {
-        // User-written SQL carries no placeholders: values go into the text, checked by the guard like the rest.
-        guard: { allowParameters: false },
-        maxRows: rowLimit(ctx, connection, args.limit),
-        signal: querySignal(ctx, ctx.deps.limits.statementTimeoutMs),
-      })
-    })
+    const result = await runDevQuery(ctx, project, connection, args.sql, args.limit)
     const structuredContent = { ...result }
     return { structuredContent, text: renderResult(result, args.response_format) }
   },

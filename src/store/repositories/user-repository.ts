@@ -1,9 +1,10 @@
-import type { Kysely, Selectable } from 'kysely'
-import type { Database, MembershipTable, UserTable } from '../database.js'
+import type { Kysely, Selectable, Transaction } from 'kysely'
+import type { AccountStatus, Database, MembershipTable, UserTable } from '../database.js'
 import { newId } from '../../domain/ids.js'
 import { ConflictError } from '../../domain/errors.js'
 import type { MemberRole } from '../../domain/principal.js'
 import { isUniqueViolation } from '../unique-violation.js'
+import { bumpCounter } from '../store-counters.js'
 
 export type User = Selectable<UserTable>
 
@@ -13,12 +14,15 @@ export interface Membership {
   readonly role: MemberRole
   readonly groups: readonly string[]
   readonly attributes: Readonly<Record<string, unknown>>
+  /** This membership's own status; the user's (`User.status`) applies on top. */
+  readonly status: AccountStatus
   readonly createdAt: number
 }
 
-export interface Member extends Membership {
+export interface Member extends Omit<Membership, 'status'> {
   readonly email: string
   readonly name: string | null
+  /** Inactive when either the user or this membership is. */
   readonly status: User['status']
 }
 
@@ -29,14 +33,31 @@ function toMembership(row: Selectable<MembershipTable>): Membership {
     role: row.role,
     groups: JSON.parse(row.groups) as string[],
     attributes: JSON.parse(row.attributes) as Record<string, unknown>,
+    status: row.status,
     createdAt: row.created_at,
+  }
+}
+
+function toMember(
+  row: Selectable<MembershipTable> & { email: string; name: string | null; user_status: User['status'] },
+): Member {
+  const membership = toMembership(row)
+  return {
+    ...membership,
+    email: row.email,
+    name: row.name,
+    status: row.user_status === 'active' ? membership.status : row.user_status,
   }
 }
 
 export class UserRepository {
   readonly #db: Kysely<Database>
-  constructor(db: Kysely<Database>) {
+  readonly #changed: () => void
+
+  /** `credentialsChanged` runs after a change that must fail cached credentials commits. */
+  constructor(db: Kysely<Database>, credentialsChanged: () => void) {
     this.#db = db
+    this.#changed = credentialsChanged
   }
 
   findByEmail(email: string): Promise<User | undefined> {
@@ -76,6 +97,7 @@ export class UserRepository {
         role: input.role,
         groups: JSON.stringify([...new Set(input.groups ?? [])]),
         attributes: '{}',
+        status: 'active' as const,
         created_at: now,
       }
       try {
@@ -108,11 +130,11 @@ export class UserRepository {
       .selectFrom('memberships')
       .innerJoin('users', 'users.id', 'memberships.user_id')
       .selectAll('memberships')
-      .select(['users.email', 'users.name', 'users.status'])
+      .select(['users.email', 'users.name', 'users.status as user_status'])
       .where('memberships.org_id', '=', orgId)
       .orderBy('users.email')
       .execute()
-    return rows.map((row) => ({ ...toMembership(row), email: row.email, name: row.name, status: row.status }))
+    return rows.map(toMember)
   }
 
   /** A member of `orgId` by email: the CLI's `--user E`. */
@@ -121,13 +143,76 @@ export class UserRepository {
       .selectFrom('memberships')
       .innerJoin('users', 'users.id', 'memberships.user_id')
       .selectAll('memberships')
-      .select(['users.email', 'users.name', 'users.status'])
+      .select(['users.email', 'users.name', 'users.status as user_status'])
       .where('memberships.org_id', '=', orgId)
       .where('users.email', '=', email.toLowerCase())
       .execute()
     const row = members[0]
-    return row === undefined
-      ? undefined
-      : { ...toMembership(row), email: row.email, name: row.name, status: row.status }
+    return row === undefined ? undefined : toMember(row)
+  }
+
+  /** Deactivates or reactivates a member in one organization; their credentials there fail or work again. */
+  async setMembershipStatus(orgId: string, userId: string, status: AccountStatus): Promise<boolean> {
+    return this.#credentialChange(async (trx) => {
+      const result = await trx
+        .updateTable('memberships')
+        .set({ status })
+        .where('org_id', '=', orgId)
+        .where('user_id', '=', userId)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) > 0
+    })
+  }
+
+  /** Replaces a member's attributes (what policies and row-level security read). */
+  async setAttributes(orgId: string, userId: string, attributes: Readonly<Record<string, unknown>>): Promise<boolean> {
+    return this.#credentialChange(async (trx) => {
+      const result = await trx
+        .updateTable('memberships')
+        .set({ attributes: JSON.stringify(attributes) })
+        .where('org_id', '=', orgId)
+        .where('user_id', '=', userId)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) > 0
+    })
+  }
+
+  /**
+   * Removes a member from an organization. A user left without any membership
+   * is deleted: kept as a tombstone (email freed, name and password erased) so
+   * that their credentials answer `Account not found` rather than vanish.
+   */
+  async removeMember(orgId: string, userId: string): Promise<{ removed: boolean; userDeleted: boolean }> {
+    return this.#credentialChange(async (trx) => {
+      const result = await trx
+        .deleteFrom('memberships')
+        .where('org_id', '=', orgId)
+        .where('user_id', '=', userId)
+        .executeTakeFirst()
+      if (Number(result.numDeletedRows) === 0) return { removed: false, userDeleted: false }
+      const others = await trx
+        .selectFrom('memberships')
+        .select('org_id')
+        .where('user_id', '=', userId)
+        .executeTakeFirst()
+      if (others !== undefined) return { removed: true, userDeleted: false }
+      await trx
+        .updateTable('users')
+        .set({ status: 'deleted', email: `deleted+${userId}@invalid`, name: null, password_hash: null })
+        .where('id', '=', userId)
+        .execute()
+      return { removed: true, userDeleted: true }
+    })
+  }
+
+  /** Runs `change` with the credentials counter bumped in the same transaction, then signals this process. */
+  async #credentialChange<T>(change: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    const outcome = await this.#db.transaction().execute(async (trx) => {
+      const value = await change(trx)
+      await bumpCounter(trx, 'credentials')
+      return value
+    })
+    this.#changed()
+    return outcome
   }
 }

@@ -67,6 +67,7 @@ const BUDGET = { minAuthRps: 10_000, maxAuthP99Ms: 20, maxAuthOverhead: 0.1, max
 const GATEHOUSE = 'servers/gatehouse.js'
 const TARGETS = [
   { id: 'gatehouse-auth', label: 'Gatehouse, API key (auth on)', script: GATEHOUSE, args: ['--mode', 'auth'] },
+  { id: 'gatehouse-token', label: 'Gatehouse, project token (auth on)', script: GATEHOUSE, args: ['--mode', 'token'] },
   { id: 'gatehouse-noauth', label: 'Gatehouse, auth off', script: GATEHOUSE, args: ['--mode', 'noauth'] },
   { id: 'gatehouse-noaudit', label: 'Gatehouse, auth on, audit off', script: GATEHOUSE, args: ['--mode', 'noaudit'] },
   {
@@ -355,7 +356,19 @@ function computeRatios(results, slices, paired) {
   const overhead = pairedOverhead(paired) ?? sequential
   const verdict = (ok) => (ok === null ? 'N/A' : ok ? 'PASS' : 'MISS')
   const cpu = 'req_per_server_cpu_s'
+  const token = by['gatehouse-token']
   return {
+    token_requests_per_sec: {
+      value: token?.requests_per_sec ?? null,
+      p99_ms: token?.p99_ms ?? null,
+      budget: `>= ${BUDGET.minAuthRps}, p99 < ${BUDGET.maxAuthP99Ms}`,
+      verdict: verdict(
+        token?.requests_per_sec == null
+          ? null
+          : token.requests_per_sec >= BUDGET.minAuthRps && (token.p99_ms ?? Infinity) < BUDGET.maxAuthP99Ms,
+      ),
+      versus_api_key: figure('requests_per_sec', 'gatehouse-token', 'gatehouse-auth'),
+    },
     auth_requests_per_sec: {
       value: rps,
       budget: `>= ${BUDGET.minAuthRps}`,
@@ -431,6 +444,10 @@ function renderMarkdown(report) {
     `- authenticated tools/call: ${cell(q.auth_requests_per_sec.value)} req/s (budget ≥ ${BUDGET.minAuthRps}): ` +
       q.auth_requests_per_sec.verdict,
     `- authenticated p99: ${cell(q.auth_p99_ms.value)} ms (budget < ${BUDGET.maxAuthP99Ms} ms): ${q.auth_p99_ms.verdict}`,
+    `- with a project token: ${cell(q.token_requests_per_sec.value)} req/s, p99 ${cell(q.token_requests_per_sec.p99_ms)} ms ` +
+      `(budget ≥ ${BUDGET.minAuthRps}, p99 < ${BUDGET.maxAuthP99Ms} ms): ${q.token_requests_per_sec.verdict}; ` +
+      `token / API key: ${times(q.token_requests_per_sec.versus_api_key.value)}` +
+      range(q.token_requests_per_sec.versus_api_key.range, times),
     `- auth overhead = 1 − auth/noauth: ${pct(q.auth_overhead.value)}${range(q.auth_overhead.range, pct)} ` +
       `(budget ≤ ${BUDGET.maxAuthOverhead * 100} %): ${q.auth_overhead.verdict} — ` +
       (q.auth_overhead.method === 'sequential'

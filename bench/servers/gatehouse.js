@@ -1,8 +1,9 @@
 // Starts one Gatehouse server for a benchmark and prints `READY <url>` when it listens.
 //
-//   node bench/servers/gatehouse.js --mode auth|noauth|sdkpath|noaudit --key-file /tmp/key [--port 0]
+//   node bench/servers/gatehouse.js --mode auth|token|noauth|sdkpath|noaudit --key-file /tmp/key [--port 0]
 //
 // auth     API key verified per request (cached after the first verification): the production path.
+// token    same, with an org-user project token minted over HTTP (POST /api/v1/token) instead of an API key.
 // noauth   `insecureFixedPrincipal`: every /mcp request acts as the key's principal, no authentication.
 // sdkpath  auth on, but `disableFastPath`: every message goes through the long-lived SDK server.
 // noaudit  auth on, but `insecureNoAudit`: no audit record is written (what the audit log costs).
@@ -21,8 +22,9 @@ import { Store } from '../../dist/store/store.js'
 import { ApiKeyService } from '../../dist/auth/api-keys/api-key-service.js'
 import { ApiKeyVerifier } from '../../dist/auth/api-keys/api-key-verifier.js'
 import { parsePermissions } from '../../dist/domain/permissions.js'
+import { ProjectSecretService } from '../../dist/auth/project-tokens/project-secret-service.js'
 
-const MODES = ['auth', 'noauth', 'sdkpath', 'noaudit']
+const MODES = ['auth', 'token', 'noauth', 'sdkpath', 'noaudit']
 
 const { values } = parseArgs({
   options: {
@@ -57,7 +59,7 @@ process.once('SIGTERM', () => stop('SIGTERM'))
 process.once('SIGINT', () => stop('SIGINT'))
 
 try {
-  const key = await createApiKey(config(0).store.url)
+  const { key, projectId, projectSecret } = await createApiKey(config(0).store.url)
   writeFileSync(values['key-file'], key, { mode: 0o600 })
 
   const options = { logger }
@@ -72,6 +74,22 @@ try {
     cleanUp()
     process.exit(0)
   }
+  if (values.mode === 'token') {
+    // The credential becomes a project token, minted the way an embedding backend does.
+    const response = await fetch(`${server.url}/api/v1/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        type: 'project',
+        projectId,
+        projectSecret,
+        orgUserId: 'bench@example.com',
+        tokenExpiry: 86_400,
+      }),
+    })
+    if (response.status !== 200) throw new Error(`minting failed: ${response.status} ${await response.text()}`)
+    writeFileSync(values['key-file'], (await response.json()).accessToken, { mode: 0o600 })
+  }
   console.log(`READY ${server.url}`)
 } catch (error) {
   console.error(error)
@@ -79,7 +97,7 @@ try {
   process.exit(1)
 }
 
-/** One org, one admin, one project, and a `read` API key on that project. */
+/** One org, one admin, one project, a `read` API key on that project, and a project secret that mints org-user tokens. */
 async function createApiKey(url) {
   const store = Store.open(url)
   try {
@@ -101,7 +119,14 @@ async function createApiKey(url) {
       admin: false,
       createdBy: 'bench',
     })
-    return key
+    const { secret } = await new ProjectSecretService(store, { record() {} }).create({
+      orgId: org.id,
+      project: project.id,
+      maxPermissions: permissions.value,
+      allowOrgUsers: true,
+      createdBy: 'bench',
+    })
+    return { key, projectId: project.id, projectSecret: secret }
   } finally {
     await store.close()
   }

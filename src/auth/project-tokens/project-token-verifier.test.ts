@@ -87,7 +87,10 @@ async function refusal(promise: Promise<unknown>): Promise<AuthErrorCode> {
     (e: unknown) => e,
   )
   expect(error).toBeInstanceOf(AuthenticationError)
-  return (error as AuthenticationError).code
+  const { code, detail } = error as AuthenticationError
+  // The audit's detail names the token and its secret (never the token itself), then the reason.
+  if (code !== 'AUTH_INVALID' && detail !== 'token expired') expect(detail).toMatch(/^project token \w+ \(ps_\w+\): \w/)
+  return code
 }
 
 describe('ProjectTokenVerifier', () => {
@@ -217,5 +220,55 @@ describe('ProjectTokenVerifier', () => {
     const f = await fixture()
     const { accessToken } = await mint(f, { tenantId: f.tenantId, tokenExpiry: 60 })
     expect(await refusal(f.verifier.verify(accessToken, T0 + 120_000))).toBe('AUTH_EXPIRED')
+  })
+
+  describe('a token signed with the server key whose claims do not hold together', () => {
+    /** Re-signs a minted token's claims with changes, as a bug or a misused key could. */
+    const forged = async (token: string, change: (claims: Record<string, unknown>) => void) => {
+      const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<
+        string,
+        unknown
+      >
+      const { iss: _iss, aud: _aud, iat: _iat, exp, ...rest } = claims
+      change(rest)
+      return keys.sign(rest, { typ: 'gatehouse-project+jwt', expiresAt: (exp as number) * 1000, now: T0 })
+    }
+
+    it.each([
+      ['its claims are malformed (no project)', (c: Record<string, unknown>) => delete c.project_id, 'AUTH_INVALID'],
+      [
+        'its secret belongs to another project',
+        (c: Record<string, unknown>, other: Fixture) => (c.sid = other.secretId),
+        'AUTH_EXPIRED',
+      ],
+      [
+        'its project belongs to another organization',
+        (c: Record<string, unknown>, other: Fixture) => (c.project_id = other.projectId),
+        'AUTH_EXPIRED',
+      ],
+      [
+        'its tenant belongs to another organization',
+        (c: Record<string, unknown>, other: Fixture) => (c.tenant_id = other.tenantId),
+        'AUTH_ACCOUNT_NOT_FOUND',
+      ],
+      [
+        'its organization does not exist',
+        (c: Record<string, unknown>) => (c.org_id = 'org_0000000000000000'),
+        'AUTH_ACCOUNT_NOT_FOUND',
+      ],
+    ] as const)('refuses it when %s', async (_, change, code) => {
+      const f = await fixture()
+      const other = await fixture()
+      const { accessToken } = await mint(f, { tenantId: f.tenantId })
+      const token = await forged(accessToken, (c) => change(c, other))
+      expect(await refusal(f.verifier.verify(token, T0))).toBe(code)
+    })
+
+    it('refuses a token that claims the admin permission as invalid: no token ever carries it', async () => {
+      const f = await fixture()
+      const { accessToken } = await mint(f, { orgUserId: f.userId })
+      const token = await forged(accessToken, (c) => (c.permissions = { admin: true, data: ['read'] }))
+      expect(await refusal(f.verifier.verify(token, T0))).toBe('AUTH_INVALID')
+    })
   })
 })

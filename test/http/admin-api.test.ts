@@ -91,6 +91,11 @@ describe('the admin API', () => {
 
     const attrs = await api('PATCH', `users/${userId}`, acmeAdmin, { attributes: { tenant_id: 't_globex' } })
     expect(attrs.body.attributes).toEqual({ tenant_id: 't_globex' })
+    const promoted = await api('PATCH', `users/${userId}`, acmeAdmin, { role: 'admin', groups: ['emea', 'finance'] })
+    expect(promoted.body).toMatchObject({ role: 'admin', groups: ['emea', 'finance'] })
+    // The key acts with the member's current role at once (the cached principal was dropped).
+    const context = await mcpPost(t.url, callTool('get_access_context'), { authorization: `Bearer ${boKey}` })
+    expect(JSON.stringify(await context.json())).toContain('"role":"admin"')
 
     expect((await api('DELETE', `users/${userId}`, acmeAdmin)).body).toMatchObject({
       removed: true,

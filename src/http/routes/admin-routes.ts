@@ -34,6 +34,8 @@ const createUser = z.strictObject({
 })
 const updateUser = z.strictObject({
   status: z.enum(['active', 'inactive']).optional(),
+  role: z.enum(['owner', 'admin', 'member']).optional(),
+  groups: z.array(z.string().min(1).max(100)).max(100).optional(),
   attributes: attributes.optional(),
 })
 const createTenant = z.strictObject({ name: name('tenant', 'ten_'), attributes: attributes.default({}) })
@@ -112,6 +114,10 @@ function registerAdminRoutes(app: FastifyInstance, context: AdminRoutesContext):
       await member(p.orgId, userId)
       if (input.status !== undefined) await store.users.setMembershipStatus(p.orgId, userId, input.status)
       if (input.attributes !== undefined) await store.users.setAttributes(p.orgId, userId, input.attributes)
+      await store.users.updateMembership(p.orgId, userId, {
+        ...(input.role !== undefined && { role: input.role }),
+        ...(input.groups !== undefined && { groups: input.groups }),
+      })
       return { body: memberView(await member(p.orgId, userId)) }
     }),
   )

@@ -164,6 +164,27 @@ export class UserRepository {
     })
   }
 
+  /** Changes a member's role and/or groups in one organization (what their credentials act with). */
+  async updateMembership(
+    orgId: string,
+    userId: string,
+    change: { role?: MemberRole; groups?: readonly string[] },
+  ): Promise<boolean> {
+    if (change.role === undefined && change.groups === undefined) return true
+    return this.#credentialChange(async (trx) => {
+      const result = await trx
+        .updateTable('memberships')
+        .set({
+          ...(change.role !== undefined && { role: change.role }),
+          ...(change.groups !== undefined && { groups: JSON.stringify([...new Set(change.groups)]) }),
+        })
+        .where('org_id', '=', orgId)
+        .where('user_id', '=', userId)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) > 0
+    })
+  }
+
   /** Replaces a member's attributes (what policies and row-level security read). */
   async setAttributes(orgId: string, userId: string, attributes: Readonly<Record<string, unknown>>): Promise<boolean> {
     return this.#credentialChange(async (trx) => {

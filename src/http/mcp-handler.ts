@@ -5,6 +5,7 @@ import type { JSONRPCNotification, JSONRPCRequest } from '@modelcontextprotocol/
 import type { Principal } from '../domain/principal.js'
 import { AuthenticationError, GatehouseError, InsufficientScopeError, isGatehouseError } from '../domain/errors.js'
 import { SCOPE_FOR_PERMISSION } from '../domain/permissions.js'
+import type { Permission } from '../domain/permissions.js'
 import type { AuditSink } from '../domain/audit-sink.js'
 import type { Authenticator } from '../auth/authenticator.js'
 import type { McpEndpoint } from '../mcp/mcp-endpoint.js'
@@ -157,8 +158,9 @@ export function createMcpHandler(options: McpHandlerOptions): (req: IncomingMess
 
     // Permissions are decided before anything runs: a call the credential may not make is an HTTP 403.
     for (const message of messages) {
-      const needed =
-        neededPermission(message, options.endpoint) ?? (await customPermission(message, options.endpoint, principal))
+      const pending = neededPermission(message, options.endpoint, principal)
+      // Built-in tools are decided without waiting; only a custom tool's permission is looked up.
+      const needed = pending instanceof Promise ? await pending : pending
       if (needed !== null && !principal.permissions.has(needed)) {
         const scope = needed === 'admin' ? 'mcp:read' : SCOPE_FOR_PERMISSION[needed]
         return sendError(res, new InsufficientScopeError(scope), cors)
@@ -292,18 +294,19 @@ function messageIndex(messages: unknown[], reply: JsonRpcReply): number {
   return index === -1 ? messages.length : index
 }
 
-function neededPermission(message: unknown, endpoint: McpEndpoint) {
+/** The permission a message needs: `null` for none or for a name no tool has (the SDK answers those). */
+function neededPermission(
+  message: unknown,
+  endpoint: McpEndpoint,
+  principal: Principal,
+): Permission | null | Promise<Permission | null> {
   if (!isObject(message) || message.method !== 'tools/call' || !isObject(message.params)) return null
   const name = message.params.name
-  return typeof name === 'string' ? (endpoint.permissionFor(name) ?? null) : null
-}
-
-/** A name that is not built in may be one of the principal's custom tools (which need `data:read`). */
-async function customPermission(message: unknown, endpoint: McpEndpoint, principal: Principal) {
-  if (!isObject(message) || message.method !== 'tools/call' || !isObject(message.params)) return null
-  const name = message.params.name
-  if (typeof name !== 'string' || endpoint.permissionFor(name) !== undefined) return null
-  return (await endpoint.customPermissionFor(name, principal)) ?? null
+  if (typeof name !== 'string') return null
+  const builtIn = endpoint.permissionFor(name)
+  if (builtIn !== undefined) return builtIn
+  // Not built in: maybe one of the principal's custom tools (which need `data:read`).
+  return endpoint.customPermissionFor(name, principal).then((permission) => permission ?? null)
 }
 
 function isJsonMediaType(contentType: string | undefined): boolean {

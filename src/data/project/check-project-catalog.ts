@@ -6,6 +6,7 @@ import type { Engine, TableInfo } from '../engine.js'
 import { EngineUnavailableError, openEngine } from '../open-engine.js'
 import type { OpenEngineOptions } from '../open-engine.js'
 import { toPositionalParameters } from '../sql/named-parameters.js'
+import { tablesNamed } from '../table-name.js'
 
 /**
  * `apply`'s second pass (SPEC §3.2): every connection opens (a PostgreSQL role
@@ -120,10 +121,7 @@ async function checkDataset(
 }
 
 function findTable(tables: readonly TableInfo[], name: string): TableInfo | undefined {
-  const wanted = name.toLowerCase()
-  const matches = tables.filter((t) =>
-    wanted.includes('.') ? `${t.schema}.${t.name}`.toLowerCase() === wanted : t.name.toLowerCase() === wanted,
-  )
+  const matches = tablesNamed(tables, name)
   return matches.length === 1 ? matches[0] : undefined
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { GatehouseError, InputError } from '../../domain/errors.js'
 import { defineTool } from '../tool-definition.js'
 import { renderText, responseFormat } from '../response-format.js'
+import { tablesNamed } from '../../data/table-name.js'
 import { connectionArgument, projectArgument, resolveConnection } from '../project-scope.js'
 
 export const describeTable = defineTool({
@@ -19,10 +20,7 @@ export const describeTable = defineTool({
   async run(args, ctx) {
     const { project, connection } = await resolveConnection(ctx, args.connection, args.project)
     const tables = await ctx.deps.data.use(project, connection, (engine) => engine.tables())
-    const wanted = args.table.toLowerCase()
-    const matches = tables.filter((t) =>
-      wanted.includes('.') ? `${t.schema}.${t.name}`.toLowerCase() === wanted : t.name.toLowerCase() === wanted,
-    )
+    const matches = tablesNamed(tables, args.table)
     const [table, other] = matches
     if (table === undefined) {
       throw new GatehouseError(

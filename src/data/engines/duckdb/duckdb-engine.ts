@@ -189,7 +189,16 @@ export class DuckDbEngine implements Engine {
     return []
   }
 
-  async tables(): Promise<TableInfo[]> {
+  #tablesCache: Promise<TableInfo[]> | undefined
+
+  /** Read once: the catalog of a file opened read-only cannot change while it is open. */
+  tables(): Promise<TableInfo[]> {
+    const tables = (this.#tablesCache ??= this.#readTables())
+    tables.catch(() => this.#tablesCache === tables && (this.#tablesCache = undefined))
+    return tables
+  }
+
+  #readTables(): Promise<TableInfo[]> {
     return this.#withConnection(undefined, async (connection) => {
       const reader = await connection.runAndReadAll(
         `SELECT schema_name, table_name, column_name, data_type, is_nullable

@@ -88,7 +88,7 @@ function registerAdminRoutes(app: FastifyInstance, context: AdminRoutesContext):
     }
   }
   const member = async (orgId: string, userId: string) => {
-    const found = (await store.users.listMembers(orgId)).find((m) => m.userId === userId)
+    const found = await store.users.findMemberById(orgId, userId)
     if (found === undefined) throw new NotFoundError(`User ${userId}`)
     return found
   }

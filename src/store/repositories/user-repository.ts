@@ -139,15 +139,23 @@ export class UserRepository {
 
   /** A member of `orgId` by email: the CLI's `--user E`. */
   async findMember(orgId: string, email: string): Promise<Member | undefined> {
-    const members = await this.#db
+    return this.#findMember(orgId, 'users.email', email.toLowerCase())
+  }
+
+  /** A member of `orgId` by user id: the admin API's `/users/:userId`. */
+  async findMemberById(orgId: string, userId: string): Promise<Member | undefined> {
+    return this.#findMember(orgId, 'users.id', userId)
+  }
+
+  async #findMember(orgId: string, column: 'users.email' | 'users.id', value: string): Promise<Member | undefined> {
+    const row = await this.#db
       .selectFrom('memberships')
       .innerJoin('users', 'users.id', 'memberships.user_id')
       .selectAll('memberships')
       .select(['users.email', 'users.name', 'users.status as user_status'])
       .where('memberships.org_id', '=', orgId)
-      .where('users.email', '=', email.toLowerCase())
-      .execute()
-    const row = members[0]
+      .where(column, '=', value)
+      .executeTakeFirst()
     return row === undefined ? undefined : toMember(row)
   }
 

@@ -17,6 +17,8 @@ export interface Database {
   signing_keys: SigningKeyTable
   project_secrets: ProjectSecretTable
   saved_queries: SavedQueryTable
+  user_identities: UserIdentityTable
+  user_external_tokens: UserExternalTokenTable
 }
 
 export type AccountStatus = 'active' | 'inactive'
@@ -170,4 +172,26 @@ export interface ProjectSecretTable {
   created_by: string
   created_at: number
   revoked_at: number | null
+}
+
+/** An upstream identity (SPEC §4.1) linked to a user: by (provider, subject) only, never by email. */
+export interface UserIdentityTable {
+  /** The provider's configured id (`auth.providers[].id`). */
+  provider: string
+  /** The provider's stable user id (OIDC `sub`, GitHub user id, Atlassian `account_id`). */
+  subject: string
+  user_id: string
+  /** The address the provider last reported, for display; never used to find a user. */
+  email: string | null
+  created_at: number
+  last_login_at: number | null
+}
+
+/** The latest tokens a user's upstream sign-in returned, sealed (what `get_user_external_token()` reads). */
+export interface UserExternalTokenTable {
+  user_id: string
+  provider: string
+  /** `v1.<iv>.<ciphertext>.<tag>`: AES-256-GCM, bound to the user and provider. */
+  sealed: string
+  updated_at: number
 }

@@ -17,6 +17,7 @@ import { SigningKeyRepository } from './repositories/signing-key-repository.js'
 import { ProjectSecretRepository } from './repositories/project-secret-repository.js'
 import { AuditRepository } from './repositories/audit-repository.js'
 import { SavedQueryRepository } from './repositories/saved-query-repository.js'
+import { UserIdentityRepository } from './repositories/user-identity-repository.js'
 
 export function dialectOf(url: string): StoreDialect {
   if (url.startsWith('sqlite:')) return 'sqlite'
@@ -42,6 +43,7 @@ export class Store implements AsyncDisposable {
   readonly projectSecrets: ProjectSecretRepository
   readonly audit: AuditRepository
   readonly savedQueries: SavedQueryRepository
+  readonly userIdentities: UserIdentityRepository
   #closed = false
   readonly #listeners: Record<StoreCounter, Set<() => void>> = { credentials: new Set(), catalog: new Set() }
 
@@ -61,6 +63,7 @@ export class Store implements AsyncDisposable {
     this.projectSecrets = new ProjectSecretRepository(db, () => this.#changed('credentials'))
     this.audit = new AuditRepository(db, dialect)
     this.savedQueries = new SavedQueryRepository(db)
+    this.userIdentities = new UserIdentityRepository(db)
   }
 
   static open(url: string, options: { poolSize?: number } = {}): Store {

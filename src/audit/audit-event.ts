@@ -14,6 +14,7 @@ export const AUDIT_EVENT_TYPES = [
   'token.issued',
   'token.refreshed',
   'token.revoked',
+  'token.reuse_detected',
   'key.created',
   'key.first_used',
   'key.revoked',

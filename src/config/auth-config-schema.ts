@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { flag, integer, text } from './config-fields.js'
-import { isLoopbackHost, parseUrl } from './network-address.js'
+import { isIpOrCidr, isLoopbackHost, parseUrl } from './network-address.js'
 
 export const PROVIDER_TYPES = ['github', 'google', 'atlassian', 'salesforce', 'keycloak', 'oidc'] as const
 export const MAPPED_ROLES = ['admin', 'member'] as const
@@ -144,6 +144,10 @@ export const authSchema = z.strictObject({
   refresh_token_ttl: integer(1).default(2_592_000),
   dynamic_registration: flag().default(true),
   client_id_metadata_documents: flag().default(true),
+  // Client ID Metadata Documents are fetched from public addresses only, unless listed here (CIDRs).
+  client_metadata_allowed_networks: z
+    .array(text().refine(isIpOrCidr, { error: 'expected an IP address or a CIDR block such as 10.0.0.0/8' }))
+    .default([]),
   clients: z
     .array(staticClientSchema)
     .superRefine(unique((c) => c.client_id, 'client_id', 'client_id'))

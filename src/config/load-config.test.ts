@@ -126,6 +126,7 @@ describe('loadConfig', () => {
         refresh_token_ttl: 2_592_000,
         dynamic_registration: true,
         client_id_metadata_documents: true,
+        client_metadata_allowed_networks: [],
         clients: [
           {
             client_id: 'my-app',
@@ -162,6 +163,7 @@ describe('loadConfig', () => {
         refresh_token_ttl: 2_592_000,
         dynamic_registration: true,
         client_id_metadata_documents: true,
+        client_metadata_allowed_networks: [],
         clients: [],
       },
       audit: { retention_days: 90, batch_size: 256, flush_interval_ms: 200 },

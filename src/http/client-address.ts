@@ -37,6 +37,12 @@ export class ClientAddressResolver {
     return hops[0] ?? remote
   }
 
+  /** Whether the direct peer is a configured proxy (whose X-Forwarded-* headers may be believed). */
+  isTrustedProxy(remoteAddress: string | undefined): boolean {
+    const remote = normalise(remoteAddress)
+    return this.#trusted !== undefined && remote !== undefined && this.#isTrusted(remote)
+  }
+
   #isTrusted(address: string): boolean {
     const family = isIP(address) === 6 ? 'ipv6' : 'ipv4'
     return this.#trusted?.check(address, family) ?? false

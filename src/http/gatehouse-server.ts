@@ -17,6 +17,7 @@ import { DataPlane } from '../data/data-plane.js'
 import { LastUsedTracker } from '../auth/api-keys/last-used-tracker.js'
 import { ApiKeyVerifier } from '../auth/api-keys/api-key-verifier.js'
 import { Authenticator } from '../auth/authenticator.js'
+import type { TokenVerifier } from '../auth/authenticator.js'
 import { SigningKeys } from '../auth/tokens/signing-keys.js'
 import { TOKEN_TYPES } from '../auth/tokens/token-types.js'
 import { ProjectTokenVerifier } from '../auth/project-tokens/project-token-verifier.js'
@@ -33,6 +34,16 @@ import { protectedResourceMetadata, resourceMetadataUrl } from './protected-reso
 import { tokenRoutes } from './routes/token-routes.js'
 import { jwksRoute } from './routes/jwks-route.js'
 import { adminRoutes } from './routes/admin-routes.js'
+import { oauthRoutes } from './routes/oauth-routes.js'
+import { interactionRoutes } from './routes/interaction-routes.js'
+import { AuthorizationServer } from '../auth/authorization-server/authorization-server.js'
+import { AccessTokenVerifier } from '../auth/authorization-server/access-token-verifier.js'
+import { ClientRegistrations } from '../auth/authorization-server/client-registrations.js'
+import type { ClientRegistrationOptions } from '../auth/authorization-server/client-registrations.js'
+import { Interactions } from '../auth/authorization-server/interactions.js'
+import { LocalLogin } from '../auth/passwords/local-login.js'
+import { LoginThrottle } from '../auth/passwords/login-throttle.js'
+import type { LoginThrottleOptions } from '../auth/passwords/login-throttle.js'
 
 export interface ServerOptions {
   readonly logger: Logger
@@ -48,6 +59,10 @@ export interface ServerOptions {
   readonly env?: Readonly<Record<string, string | undefined>>
   /** The tools served (default: the core tools); tests add tools with other permissions. */
   readonly tools?: readonly ToolDefinition[]
+  /** Dynamic Client Registration limits (tests lower them). */
+  readonly registration?: ClientRegistrationOptions
+  /** Password sign-in throttling (tests lower it). */
+  readonly loginThrottle?: LoginThrottleOptions
 }
 
 export interface RunningServer extends AsyncDisposable {
@@ -96,7 +111,10 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
     const authenticator = new Authenticator(
       cache,
       new ApiKeyVerifier(store, lastUsed, sink),
-      new Map([[TOKEN_TYPES.project, new ProjectTokenVerifier(store, signingKeys)]]),
+      new Map<string, TokenVerifier>([
+        [TOKEN_TYPES.project, new ProjectTokenVerifier(store, signingKeys)],
+        [TOKEN_TYPES.access, new AccessTokenVerifier(store, signingKeys)],
+      ]),
     )
     const catalog = new ProjectCatalog(store)
     const limits = { maxRows: config.limits.max_rows, statementTimeoutMs: config.limits.statement_timeout_ms }
@@ -163,6 +181,37 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
       adminRoutes({ store, audit: sink, authenticator, resourceMetadataUrl: resourceMetadataUrl(publicUrl) }),
     )
     await app.register(jwksRoute(signingKeys))
+    const authorizationServer = await AuthorizationServer.create({
+      store,
+      signingKeys,
+      auth: config.auth,
+      publicUrl,
+      audit: sink,
+      logger,
+    })
+    const registrations = new ClientRegistrations(store.oauth, options.registration)
+    await app.register(oauthRoutes({ server: authorizationServer, registrations, addresses }))
+    const interactions = new Interactions(authorizationServer, store, sink, await store.serverSecrets.get('csrf_key'))
+    await app.register(
+      interactionRoutes({
+        interactions,
+        localLogin: new LocalLogin(store, sink, new LoginThrottle(options.loginThrottle)),
+        store,
+        audit: sink,
+        addresses,
+        localLoginEnabled: config.auth.local_login,
+        providers: [],
+      }),
+    )
+    // Unused dynamic clients and expired authorization-server objects are swept hourly.
+    const sweep = () =>
+      Promise.all([registrations.reap(), store.oauth.purgeExpired(Date.now())]).catch((error: unknown) =>
+        logger.error({ err: error }, 'sweeping OAuth clients and objects failed'),
+      )
+    void sweep()
+    const sweepTimer = setInterval(() => void sweep(), 3_600_000)
+    sweepTimer.unref()
+    closers.push(async () => clearInterval(sweepTimer))
     const minter = new ProjectTokenMinter(store, signingKeys, sink)
     await app.register(tokenRoutes({ minter, addresses, maxBodyBytes: config.server.max_body_bytes }))
     app.get('/healthz', async () => ({ status: 'ok' }))

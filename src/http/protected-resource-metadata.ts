@@ -1,5 +1,6 @@
 /** The OAuth scopes of SPEC §4.1 that a client may ask this resource for. */
-export const MCP_SCOPES = ['mcp:read', 'mcp:sql', 'mcp:write'] as const
+export { MCP_SCOPES } from '../auth/authorization-server/scopes.js'
+import { MCP_SCOPES } from '../auth/authorization-server/scopes.js'
 
 /** RFC 9728 protected-resource metadata for `<public_url>/mcp`. */
 export function protectedResourceMetadata(publicUrl: string): Record<string, unknown> {

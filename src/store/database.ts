@@ -17,6 +17,11 @@ export interface Database {
   signing_keys: SigningKeyTable
   project_secrets: ProjectSecretTable
   saved_queries: SavedQueryTable
+  oauth_objects: OAuthObjectTable
+  oauth_clients: OAuthClientTable
+  oauth_grants: OAuthGrantTable
+  oauth_refresh_chains: OAuthRefreshChainTable
+  server_secrets: ServerSecretTable
   user_identities: UserIdentityTable
   user_external_tokens: UserExternalTokenTable
 }
@@ -172,6 +177,70 @@ export interface ProjectSecretTable {
   created_by: string
   created_at: number
   revoked_at: number | null
+}
+
+/** An object oidc-provider persists (SPEC §4.1), keyed by a hash of its id; the payload never holds the id. */
+export interface OAuthObjectTable {
+  /** The oidc-provider model: `AuthorizationCode`, `RefreshToken`, `Session`, `Interaction`, `Grant`, … */
+  model: string
+  /** Base64url SHA-256 of the object's id (a code, a token, a cookie value). */
+  id_hash: string
+  grant_id: string | null
+  uid_hash: string | null
+  /** JSON payload without its id (`jti`). */
+  payload: string
+  expires_at: number | null
+  consumed_at: number | null
+}
+
+/** An OAuth client registered with the server (server-wide: clients register before any org is chosen). */
+export interface OAuthClientTable {
+  client_id: string
+  /** JSON client metadata without `client_secret`. */
+  metadata: string
+  /** Base64url SHA-256 of the client secret; null for a public client. */
+  secret_hash: string | null
+  origin: 'dynamic' | 'operator'
+  /** The source address of a dynamic registration. */
+  registered_from: string | null
+  /** Identical public registrations from one source share it, so they are answered with one client. */
+  fingerprint: string | null
+  created_at: number
+  first_grant_at: number | null
+}
+
+/** A Connected Application (SPEC §4.1): what a user granted a client in one org. */
+export interface OAuthGrantTable {
+  /** oidc-provider's grant id, the `grant_id` claim of every token of it. */
+  id: string
+  org_id: string
+  user_id: string
+  client_id: string
+  client_name: string
+  /** JSON array of the project ids chosen at consent. */
+  project_ids: string
+  /** Space-separated scopes granted. */
+  scopes: string
+  created_at: number
+  last_used_at: number | null
+  disconnected_at: number | null
+  /** `disconnected` (by the user or an admin) or `refresh_token_reuse`. */
+  disconnect_reason: string | null
+}
+
+/** One refresh-token chain per grant (SPEC §4.1): the current token and the one it replaced. */
+export interface OAuthRefreshChainTable {
+  grant_id: string
+  current_hash: string
+  previous_hash: string | null
+}
+
+/** A random server-wide secret (e.g. the keys that sign interaction cookies); key material, like `signing_keys`. */
+export interface ServerSecretTable {
+  name: string
+  /** Base64url random bytes. */
+  value: string
+  created_at: number
 }
 
 /** An upstream identity (SPEC §4.1) linked to a user: by (provider, subject) only, never by email. */

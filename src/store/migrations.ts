@@ -8,6 +8,7 @@ import { identity } from './migrations/0004-identity.js'
 import { signingKeys } from './migrations/0005-signing-keys.js'
 import { projectSecrets } from './migrations/0006-project-secrets.js'
 import { savedQueries } from './migrations/0007-saved-queries.js'
+import { oauth } from './migrations/0008-oauth.js'
 import { userIdentities } from './migrations/0009-user-identities.js'
 
 export type { StoreDialect }
@@ -21,6 +22,7 @@ const MIGRATIONS: readonly (readonly [string, (context: MigrationContext) => Mig
   ['0005_signing_keys', signingKeys],
   ['0006_project_secrets', projectSecrets],
   ['0007_saved_queries', savedQueries],
+  ['0008_oauth', oauth],
   ['0009_user_identities', userIdentities],
 ]
 

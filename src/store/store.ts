@@ -17,6 +17,8 @@ import { SigningKeyRepository } from './repositories/signing-key-repository.js'
 import { ProjectSecretRepository } from './repositories/project-secret-repository.js'
 import { AuditRepository } from './repositories/audit-repository.js'
 import { SavedQueryRepository } from './repositories/saved-query-repository.js'
+import { OAuthRepository } from './repositories/oauth-repository.js'
+import { ServerSecretRepository } from './repositories/server-secret-repository.js'
 import { UserIdentityRepository } from './repositories/user-identity-repository.js'
 
 export function dialectOf(url: string): StoreDialect {
@@ -43,6 +45,8 @@ export class Store implements AsyncDisposable {
   readonly projectSecrets: ProjectSecretRepository
   readonly audit: AuditRepository
   readonly savedQueries: SavedQueryRepository
+  readonly oauth: OAuthRepository
+  readonly serverSecrets: ServerSecretRepository
   readonly userIdentities: UserIdentityRepository
   #closed = false
   readonly #listeners: Record<StoreCounter, Set<() => void>> = { credentials: new Set(), catalog: new Set() }
@@ -63,6 +67,8 @@ export class Store implements AsyncDisposable {
     this.projectSecrets = new ProjectSecretRepository(db, () => this.#changed('credentials'))
     this.audit = new AuditRepository(db, dialect)
     this.savedQueries = new SavedQueryRepository(db)
+    this.oauth = new OAuthRepository(db, () => this.#changed('credentials'))
+    this.serverSecrets = new ServerSecretRepository(db)
     this.userIdentities = new UserIdentityRepository(db)
   }
 

@@ -170,6 +170,23 @@ export class SigningKeys {
     }
   }
 
+  /** The kid new tokens are signed with (creating the first key if there is none). */
+  async currentKid(): Promise<string> {
+    return (await this.#current()).kid
+  }
+
+  /**
+   * The current private key as a JWK, for the OAuth authorization server
+   * (oidc-provider signs access and ID tokens itself). Only that module calls
+   * this; the JWK must not be logged or kept anywhere else.
+   */
+  async currentPrivateJwk(): Promise<JWK & { kid: string }> {
+    const kid = await this.currentKid()
+    const row = (await this.#repository.list()).find((r) => r.kid === kid)
+    if (row === undefined) throw new GatehouseError('INTERNAL', 'The current signing key was not found')
+    return { ...(JSON.parse(row.private_jwk) as JWK), kid }
+  }
+
   /** The JWKS document: the current key and the retired keys still published; public parts only. */
   async jwks(now = Date.now()): Promise<{ keys: PublicJwk[] }> {
     const keySet = await this.#fresh()

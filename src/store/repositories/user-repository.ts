@@ -125,6 +125,21 @@ export class UserRepository {
     return row === undefined ? undefined : toMembership(row)
   }
 
+  /** Every active membership of a user in an active org, with the org's name: the consent page's org picker. */
+  async activeMemberships(userId: string): Promise<(Membership & { readonly orgName: string })[]> {
+    const rows = await this.#db
+      .selectFrom('memberships')
+      .innerJoin('orgs', 'orgs.id', 'memberships.org_id')
+      .selectAll('memberships')
+      .select('orgs.name as org_name')
+      .where('memberships.user_id', '=', userId)
+      .where('memberships.status', '=', 'active')
+      .where('orgs.status', '=', 'active')
+      .orderBy('orgs.name')
+      .execute()
+    return rows.map((row) => ({ ...toMembership(row), orgName: row.org_name }))
+  }
+
   async listMembers(orgId: string): Promise<Member[]> {
     const rows = await this.#db
       .selectFrom('memberships')

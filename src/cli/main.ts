@@ -16,6 +16,7 @@ import { registerAuditCommands } from './commands/audit-commands.js'
 import { registerApplyCommand } from './commands/apply-command.js'
 import { registerDemoCommand } from './commands/demo-command.js'
 import { registerRunToolCommand } from './commands/run-tool-command.js'
+import { registerOAuthCommands } from './commands/oauth-commands.js'
 
 export function buildProgram(output: Output = processOutput): Command {
   const program = new Command('gatehouse')
@@ -35,6 +36,7 @@ export function buildProgram(output: Output = processOutput): Command {
   registerKeyCommands(program, output)
   registerSigningKeyCommands(program, output)
   registerTokenCommands(program, output)
+  registerOAuthCommands(program, output)
   registerApplyCommand(program, output)
   registerRunToolCommand(program, output)
   registerAuditCommands(program, output)

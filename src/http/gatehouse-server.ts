@@ -42,6 +42,9 @@ import { ClientRegistrations } from '../auth/authorization-server/client-registr
 import type { ClientRegistrationOptions } from '../auth/authorization-server/client-registrations.js'
 import { Interactions } from '../auth/authorization-server/interactions.js'
 import { LocalLogin } from '../auth/passwords/local-login.js'
+import { AccountSessions } from '../auth/account-session.js'
+import { ConnectedApps } from '../auth/authorization-server/connected-apps.js'
+import { accountRoutes } from './routes/account-routes.js'
 import { LoginThrottle } from '../auth/passwords/login-throttle.js'
 import type { LoginThrottleOptions } from '../auth/passwords/login-throttle.js'
 
@@ -191,17 +194,26 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
     })
     const registrations = new ClientRegistrations(store.oauth, options.registration)
     await app.register(oauthRoutes({ server: authorizationServer, registrations, addresses }))
-    const interactions = new Interactions(authorizationServer, store, sink, await store.serverSecrets.get('csrf_key'))
+    const pageKey = await store.serverSecrets.get('page_key')
+    const interactions = new Interactions(authorizationServer, store, sink, pageKey)
+    const localLogin = new LocalLogin(store, sink, new LoginThrottle(options.loginThrottle))
+    const sessions = new AccountSessions(pageKey)
+    const secureCookies = publicUrl.startsWith('https:')
     await app.register(
       interactionRoutes({
         interactions,
-        localLogin: new LocalLogin(store, sink, new LoginThrottle(options.loginThrottle)),
+        localLogin,
         store,
         audit: sink,
         addresses,
         localLoginEnabled: config.auth.local_login,
         providers: [],
+        sessions,
+        secureCookies,
       }),
+    )
+    await app.register(
+      accountRoutes({ sessions, apps: new ConnectedApps(store, sink), localLogin, store, addresses, secureCookies }),
     )
     // Unused dynamic clients and expired authorization-server objects are swept hourly.
     const sweep = () =>

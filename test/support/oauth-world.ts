@@ -90,3 +90,58 @@ export function authorizeUrl(
   for (const [k, v] of Object.entries(all)) if (v !== undefined) query.set(k, v)
   return { url: `${base}/oauth/authorize?${query.toString()}`, verifier, state }
 }
+
+export interface Tokens {
+  readonly clientId: string
+  readonly accessToken: string
+  readonly refreshToken: string
+  readonly grantId: string
+  readonly body: Record<string, unknown>
+}
+
+/** Registers a public client and runs the whole code flow as the world's user; the tokens it ends with. */
+export async function obtainTokens(
+  world: OAuthWorld,
+  options: { scope?: string; clientId?: string; redirectUri?: string; extra?: Record<string, string> } = {},
+): Promise<Tokens> {
+  const redirectUri = options.redirectUri ?? 'http://127.0.0.1:40111/callback'
+  const clientId = options.clientId ?? String((await registerPublicClient(world.base)).body.client_id)
+  const { url, verifier } = authorizeUrl(world.base, {
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    scope: options.scope,
+    ...options.extra,
+  })
+  const { authorizeWithForms, tokenRequest } = await import('./oauth-driver.js')
+  const { location } = await authorizeWithForms(world.base, url, { email: world.email, password: PASSWORD })
+  const code = new URL(location).searchParams.get('code')
+  if (code === null) throw new Error(`no code in ${location}`)
+  const token = await tokenRequest(world.base, {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: redirectUri,
+    client_id: clientId,
+    code_verifier: verifier,
+  })
+  if (token.status !== 200) throw new Error(`token endpoint answered ${token.status}: ${JSON.stringify(token.body)}`)
+  const accessToken = String(token.body.access_token)
+  const { decodeJwt } = await import('jose')
+  return {
+    clientId,
+    accessToken,
+    refreshToken: String(token.body.refresh_token),
+    grantId: String(decodeJwt(accessToken).grant_id),
+    body: token.body,
+  }
+}
+
+export function refresh(world: OAuthWorld, clientId: string, refreshToken: string, extra: Record<string, string> = {}) {
+  return import('./oauth-driver.js').then(({ tokenRequest }) =>
+    tokenRequest(world.base, {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: clientId,
+      ...extra,
+    }),
+  )
+}

@@ -203,7 +203,9 @@ export class AuthorizationServer {
       extraTokenClaims: async (_ctx, token) => {
         if (token.kind !== 'AccessToken' || token.grantId === undefined) return undefined
         const grant = await store.oauth.findGrant(token.grantId)
-        if (grant === undefined) throw new errors.InvalidGrant('the grant is no longer connected')
+        if (grant === undefined || grant.disconnected_at !== null) {
+          throw new errors.InvalidGrant('the grant is no longer connected')
+        }
         return { org_id: grant.org_id, grant_id: token.grantId }
       },
       clientBasedCORS: (_ctx, origin, client) =>

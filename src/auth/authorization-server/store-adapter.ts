@@ -30,7 +30,8 @@ export function storeAdapter(repository: OAuthRepository): new (model: string) =
       await repository.upsertObject({
         model: this.#model,
         id_hash: idHash,
-        grant_id: payload.grantId ?? null,
+        // A grant is its own grant: revoking it (disconnection, reuse) deletes it with its tokens.
+        grant_id: this.#model === 'Grant' ? id : (payload.grantId ?? null),
         uid_hash: payload.uid === undefined ? null : hashId(payload.uid),
         payload: JSON.stringify(rest),
         expires_at: expiresIn > 0 ? now + expiresIn * 1000 : null,

@@ -9,6 +9,7 @@ import { ApiKeyService } from '../../auth/api-keys/api-key-service.js'
 import { KEY_EXPIRIES } from '../../auth/api-keys/api-key-expiry.js'
 import { readAuditLog } from '../../audit/audit-log.js'
 import { AUDIT_DECISIONS } from '../../audit/audit-event.js'
+import { ConnectedApps } from '../../auth/authorization-server/connected-apps.js'
 import { adminPrincipal, sendAdminError } from './admin-auth.js'
 import type { AdminContext } from './admin-auth.js'
 import { memberView, tenantView } from '../../store/repositories/identity-views.js'
@@ -188,6 +189,27 @@ function registerAdminRoutes(app: FastifyInstance, context: AdminRoutesContext):
     route(async (p, request) => {
       const { keyId } = request.params as { keyId: string }
       return { body: await keys.revoke(p.orgId, keyId, actor(p)) }
+    }),
+  )
+
+  // Connected Applications of the org's users; an org admin manages grants, never clients (SPEC §3.3).
+  const apps = new ConnectedApps(store, context.audit)
+  app.get(
+    '/api/v1/apps',
+    route(async (p, request) => {
+      const { user_id: userId } = parse(
+        z.strictObject({ user_id: z.string().min(1).optional() }),
+        request.query,
+        'apps query',
+      )
+      return { body: { apps: await apps.list(p.orgId, userId) } }
+    }),
+  )
+  app.delete(
+    '/api/v1/apps/:appId',
+    route(async (p, request) => {
+      const { appId } = request.params as { appId: string }
+      return { body: await apps.disconnect({ orgId: p.orgId }, appId, actor(p)) }
     }),
   )
 

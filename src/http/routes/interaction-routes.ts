@@ -11,6 +11,10 @@ import { consentPage } from '../../web/consent-page.js'
 import { errorPage } from '../../web/html.js'
 import { loginPage } from '../../web/login-page.js'
 import type { ClientAddressResolver } from '../client-address.js'
+import { PAGE_HEADERS } from './page-headers.js'
+import { ACCOUNT_COOKIE } from '../../auth/account-session.js'
+import type { AccountSessions } from '../../auth/account-session.js'
+import { cookieHeader } from './account-routes.js'
 
 export interface InteractionRouteOptions {
   readonly interactions: Interactions
@@ -20,6 +24,9 @@ export interface InteractionRouteOptions {
   readonly addresses: ClientAddressResolver
   readonly localLoginEnabled: boolean
   readonly providers: readonly { readonly id: string; readonly label: string }[]
+  /** A sign-in here also signs the browser in to Gatehouse's own pages (Connected Applications). */
+  readonly sessions: AccountSessions
+  readonly secureCookies: boolean
 }
 
 const EXPIRED =
@@ -37,13 +44,7 @@ export function interactionRoutes(options: InteractionRouteOptions): FastifyPlug
   return async (scope) => {
     await scope.register(formbody, { bodyLimit: 16 * 1024 })
     scope.addHook('onSend', async (_req, reply) => {
-      reply
-        .header('cache-control', 'no-store')
-        .header('x-frame-options', 'DENY')
-        .header('referrer-policy', 'no-referrer')
-        .header('x-content-type-options', 'nosniff')
-        // No form-action: browsers apply it to the redirects back to the client, which may be any scheme.
-        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+      reply.headers(PAGE_HEADERS)
     })
 
     const source = (req: FastifyRequest) => {
@@ -87,6 +88,11 @@ export function interactionRoutes(options: InteractionRouteOptions): FastifyPlug
       const password = typeof req.body.password === 'string' ? req.body.password : ''
       const result = await options.localLogin.signIn(email, password, { ...source(req), clientId: view.clientId })
       if (!result.ok) return renderLogin(reply, view, result.status, result.message, email)
+      const session = options.sessions.issue(result.userId)
+      reply.raw.setHeader(
+        'set-cookie',
+        cookieHeader(ACCOUNT_COOKIE, session.value, session.maxAgeS, options.secureCookies),
+      )
       reply.hijack()
       await interactions.finishLogin(req.raw, reply.raw, result.userId, 'pwd')
     })
@@ -117,12 +123,7 @@ export function interactionRoutes(options: InteractionRouteOptions): FastifyPlug
       } catch (error) {
         if (!isGatehouseError(error) || error.code !== 'INPUT_INVALID' || reply.raw.headersSent) throw error
         const body = await consentBody(view, error.message)
-        reply.raw.writeHead(400, {
-          'content-type': 'text/html; charset=utf-8',
-          'cache-control': 'no-store',
-          'x-frame-options': 'DENY',
-          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-        })
+        reply.raw.writeHead(400, { ...PAGE_HEADERS, 'content-type': 'text/html; charset=utf-8' })
         reply.raw.end(body)
       }
     })

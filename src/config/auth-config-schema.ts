@@ -148,6 +148,8 @@ export const authSchema = z.strictObject({
   client_metadata_allowed_networks: z
     .array(text().refine(isIpOrCidr, { error: 'expected an IP address or a CIDR block such as 10.0.0.0/8' }))
     .default([]),
+  // Extra CA certificates (PEM, usually `file:…`) trusted when fetching Client ID Metadata Documents.
+  client_metadata_ca: text().optional(),
   clients: z
     .array(staticClientSchema)
     .superRefine(unique((c) => c.client_id, 'client_id', 'client_id'))

@@ -38,6 +38,7 @@ import { oauthRoutes } from './routes/oauth-routes.js'
 import { interactionRoutes } from './routes/interaction-routes.js'
 import { AuthorizationServer } from '../auth/authorization-server/authorization-server.js'
 import { AccessTokenVerifier } from '../auth/authorization-server/access-token-verifier.js'
+import { AccessTokenIntrospection } from '../auth/authorization-server/access-token-introspection.js'
 import { ClientRegistrations } from '../auth/authorization-server/client-registrations.js'
 import type { ClientRegistrationOptions } from '../auth/authorization-server/client-registrations.js'
 import { Interactions } from '../auth/authorization-server/interactions.js'
@@ -111,12 +112,13 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
     closers.push(() => lastUsed.close())
     const publicUrl = config.server.public_url
     const signingKeys = new SigningKeys(store.signingKeys, { issuer: publicUrl, audience: `${publicUrl}/mcp` })
+    const accessTokens = new AccessTokenVerifier(store, signingKeys)
     const authenticator = new Authenticator(
       cache,
       new ApiKeyVerifier(store, lastUsed, sink),
       new Map<string, TokenVerifier>([
         [TOKEN_TYPES.project, new ProjectTokenVerifier(store, signingKeys)],
-        [TOKEN_TYPES.access, new AccessTokenVerifier(store, signingKeys)],
+        [TOKEN_TYPES.access, accessTokens],
       ]),
     )
     const catalog = new ProjectCatalog(store)
@@ -193,7 +195,14 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
       logger,
     })
     const registrations = new ClientRegistrations(store.oauth, options.registration)
-    await app.register(oauthRoutes({ server: authorizationServer, registrations, addresses }))
+    await app.register(
+      oauthRoutes({
+        server: authorizationServer,
+        registrations,
+        addresses,
+        introspection: new AccessTokenIntrospection(accessTokens),
+      }),
+    )
     const pageKey = await store.serverSecrets.get('page_key')
     const interactions = new Interactions(authorizationServer, store, sink, pageKey)
     const localLogin = new LocalLogin(store, sink, new LoginThrottle(options.loginThrottle))

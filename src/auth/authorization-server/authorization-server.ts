@@ -226,6 +226,7 @@ export class AuthorizationServer {
   async #fetchClientMetadata(url: string | URL, init?: RequestInit): Promise<Response> {
     const fetched = await fetchClientMetadataWithHeaders(String(url), {
       allowedPrivateNetworks: this.#options.auth.client_metadata_allowed_networks,
+      ...(this.#options.auth.client_metadata_ca !== undefined && { extraCa: this.#options.auth.client_metadata_ca }),
       ...(init?.signal != null && { signal: init.signal }),
     })
     const headers: Record<string, string> = { 'content-type': 'application/json' }

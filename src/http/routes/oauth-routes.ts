@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { AuthorizationServer } from '../../auth/authorization-server/authorization-server.js'
+import type { AccessTokenIntrospection } from '../../auth/authorization-server/access-token-introspection.js'
 import type { ClientRegistrations } from '../../auth/authorization-server/client-registrations.js'
 import { oauthRequestContext } from '../../auth/authorization-server/request-context.js'
 import { isThisResource } from '../../auth/authorization-server/resource-indicator.js'
@@ -8,6 +9,7 @@ import type { ClientAddressResolver } from '../client-address.js'
 
 export interface OAuthRouteOptions {
   readonly server: AuthorizationServer
+  readonly introspection: AccessTokenIntrospection
   readonly registrations: ClientRegistrations
   readonly addresses: ClientAddressResolver
 }
@@ -45,6 +47,16 @@ export function oauthRoutes(options: OAuthRouteOptions): FastifyPluginAsync {
         body = normaliseForm(body, options.server.resource, path === '/oauth/authorize')
       }
 
+      if (path === '/oauth/introspect' && req.method === 'POST' && body !== undefined && isForm(req)) {
+        const form = new URLSearchParams(body.toString('utf8'))
+        const token = form.get('token')
+        if (options.introspection.handles(token)) {
+          const basic = basicClientId(req.headers.authorization)
+          const answer = await options.introspection.introspect(token, basic ?? form.get('client_id'))
+          return reply.header('cache-control', 'no-store').send(answer)
+        }
+      }
+
       let fingerprint: string | undefined
       if (path === '/oauth/register' && req.method === 'POST') {
         const decision = await options.registrations.admit(ip, body)
@@ -78,6 +90,15 @@ export function oauthRoutes(options: OAuthRouteOptions): FastifyPluginAsync {
     scope.get('/.well-known/oauth-authorization-server', handle('/.well-known/openid-configuration'))
     scope.route({ method: ['POST', 'OPTIONS'], url: '/register', handler: handle('/oauth/register') })
   }
+}
+
+/** The client id of an HTTP Basic client authentication (RFC 6749 §2.3.1: form-encoded, then base64). */
+function basicClientId(authorization: string | undefined): string | undefined {
+  const match = /^Basic +([A-Za-z0-9+/=]+)$/i.exec(authorization ?? '')
+  if (match === null) return undefined
+  const decoded = Buffer.from(match[1] ?? '', 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  return colon === -1 ? undefined : decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '))
 }
 
 function isForm(req: FastifyRequest): boolean {

@@ -27,6 +27,8 @@ export interface ClientMetadataFetchOptions {
   readonly timeoutMs?: number
   /** Resolves a host name to all its addresses; default `dns.promises.lookup`. */
   readonly resolve?: ResolveHost
+  /** Extra CA certificates (PEM) trusted besides the system's, e.g. an organization's internal CA. */
+  readonly extraCa?: string
   /** Cancels the fetch, e.g. when the authorization request that needs it goes away. */
   readonly signal?: AbortSignal
 }
@@ -68,7 +70,7 @@ export async function fetchClientMetadataWithHeaders(
   const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal])
   try {
     const pinned = await resolvePinnedAddress(url, allowed, options.resolve ?? defaultResolve, signal)
-    const response = await get(url, pinned, options.maxBytes ?? DEFAULT_MAX_BYTES, signal)
+    const response = await get(url, pinned, options.maxBytes ?? DEFAULT_MAX_BYTES, signal, options.extraCa)
     let json: unknown
     try {
       json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(response.body))
@@ -129,11 +131,17 @@ interface RawResponse {
   readonly cacheControl: string | undefined
 }
 
-function get(url: URL, pinned: PinnedAddress, maxBytes: number, signal: AbortSignal): Promise<RawResponse> {
+function get(
+  url: URL,
+  pinned: PinnedAddress,
+  maxBytes: number,
+  signal: AbortSignal,
+  extraCa: string | undefined,
+): Promise<RawResponse> {
   signal.throwIfAborted()
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest
   return new Promise<RawResponse>((resolve, reject) => {
-    const req = request(buildMetadataRequestOptions(url, pinned, signal), (res) => {
+    const req = request(buildMetadataRequestOptions(url, pinned, signal, extraCa), (res) => {
       const refusal = checkResponseHead(res.statusCode ?? 0, res.headers, maxBytes)
       if (refusal !== undefined) {
         fail(refusal)

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net'
 import type { LookupFunction } from 'node:net'
 import type { RequestOptions } from 'node:https'
+import { rootCertificates } from 'node:tls'
 
 /** An address the host resolved to and that passed the address policy. */
 export interface PinnedAddress {
@@ -14,7 +15,12 @@ export interface PinnedAddress {
  * and the connect (DNS rebinding) cannot redirect the request. The URL's own host still names the server in the
  * TLS SNI and certificate check and in the Host header.
  */
-export function buildMetadataRequestOptions(url: URL, pinned: PinnedAddress, signal: AbortSignal): RequestOptions {
+export function buildMetadataRequestOptions(
+  url: URL,
+  pinned: PinnedAddress,
+  signal: AbortSignal,
+  extraCa?: string,
+): RequestOptions {
   const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1')
   return {
     method: 'GET',
@@ -27,6 +33,8 @@ export function buildMetadataRequestOptions(url: URL, pinned: PinnedAddress, sig
     // SNI carries a DNS name only (RFC 6066 §3); for an IP-literal host there is none to send.
     ...(isIP(hostname) === 0 && { servername: hostname }),
     rejectUnauthorized: true,
+    // Setting `ca` replaces the default trust store, so the system's roots are kept alongside the extra CA.
+    ...(extraCa !== undefined && { ca: [...rootCertificates, extraCa] }),
     // A fresh connection each time: a pooled socket is keyed by host name, not by the address that was checked.
     agent: false,
     signal,

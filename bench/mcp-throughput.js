@@ -68,6 +68,12 @@ const GATEHOUSE = 'servers/gatehouse.js'
 const TARGETS = [
   { id: 'gatehouse-auth', label: 'Gatehouse, API key (auth on)', script: GATEHOUSE, args: ['--mode', 'auth'] },
   { id: 'gatehouse-token', label: 'Gatehouse, project token (auth on)', script: GATEHOUSE, args: ['--mode', 'token'] },
+  {
+    id: 'gatehouse-oauth',
+    label: 'Gatehouse, OAuth access token (auth on)',
+    script: GATEHOUSE,
+    args: ['--mode', 'oauth'],
+  },
   { id: 'gatehouse-noauth', label: 'Gatehouse, auth off', script: GATEHOUSE, args: ['--mode', 'noauth'] },
   { id: 'gatehouse-noaudit', label: 'Gatehouse, auth on, audit off', script: GATEHOUSE, args: ['--mode', 'noaudit'] },
   {

@@ -1,9 +1,10 @@
 // Starts one Gatehouse server for a benchmark and prints `READY <url>` when it listens.
 //
-//   node bench/servers/gatehouse.js --mode auth|token|noauth|sdkpath|noaudit --key-file /tmp/key [--port 0]
+//   node bench/servers/gatehouse.js --mode auth|token|oauth|noauth|sdkpath|noaudit --key-file /tmp/key [--port 0]
 //
 // auth     API key verified per request (cached after the first verification): the production path.
 // token    same, with an org-user project token minted over HTTP (POST /api/v1/token) instead of an API key.
+// oauth    same, with an OAuth access token (at+jwt) obtained through registration, login, consent and code exchange.
 // noauth   `insecureFixedPrincipal`: every /mcp request acts as the key's principal, no authentication.
 // sdkpath  auth on, but `disableFastPath`: every message goes through the long-lived SDK server.
 // noaudit  auth on, but `insecureNoAudit`: no audit record is written (what the audit log costs).
@@ -23,8 +24,11 @@ import { ApiKeyService } from '../../dist/auth/api-keys/api-key-service.js'
 import { ApiKeyVerifier } from '../../dist/auth/api-keys/api-key-verifier.js'
 import { parsePermissions } from '../../dist/domain/permissions.js'
 import { ProjectSecretService } from '../../dist/auth/project-tokens/project-secret-service.js'
+import { hashPassword } from '../../dist/auth/passwords/password-hash.js'
+import { obtainAccessToken } from '../lib/oauth-flow.js'
 
-const MODES = ['auth', 'token', 'noauth', 'sdkpath', 'noaudit']
+const BENCH_PASSWORD = 'bench-password-not-secret'
+const MODES = ['auth', 'token', 'oauth', 'noauth', 'sdkpath', 'noaudit']
 
 const { values } = parseArgs({
   options: {
@@ -46,6 +50,8 @@ const config = (listenPort) =>
     {
       server: { host: values.host, port: listenPort },
       store: { url: `sqlite:${join(dir, 'state.db')}` },
+      // An hour, so that no token expires during a run (the default is 600 s).
+      auth: { access_token_ttl: 3600 },
       logging: { level: 'silent' },
     },
     'bench',
@@ -90,6 +96,10 @@ try {
     if (response.status !== 200) throw new Error(`minting failed: ${response.status} ${await response.text()}`)
     writeFileSync(values['key-file'], (await response.json()).accessToken, { mode: 0o600 })
   }
+  if (values.mode === 'oauth') {
+    const accessToken = await obtainAccessToken(server.url, { email: 'bench@example.com', password: BENCH_PASSWORD })
+    writeFileSync(values['key-file'], accessToken, { mode: 0o600 })
+  }
   console.log(`READY ${server.url}`)
 } catch (error) {
   console.error(error)
@@ -104,7 +114,7 @@ async function createApiKey(url) {
     await store.migrate()
     const org = await store.orgs.create('bench')
     const email = 'bench@example.com'
-    await store.users.createMember(org.id, { email, role: 'admin' })
+    await store.users.createMember(org.id, { email, role: 'admin', passwordHash: await hashPassword(BENCH_PASSWORD) })
     const project = await store.projects.create(org.id, 'p')
     const permissions = parsePermissions('read')
     if (!permissions.ok) throw new Error(permissions.error)

@@ -48,6 +48,10 @@ import { ConnectedApps } from '../auth/authorization-server/connected-apps.js'
 import { accountRoutes } from './routes/account-routes.js'
 import { LoginThrottle } from '../auth/passwords/login-throttle.js'
 import type { LoginThrottleOptions } from '../auth/passwords/login-throttle.js'
+import { UpstreamSignIn } from '../auth/upstream/upstream-sign-in.js'
+import { ExternalTokenVault } from '../auth/upstream/external-token-vault.js'
+import { TokenSealer } from '../auth/upstream/token-sealer.js'
+import { upstreamLoginRoutes } from './routes/upstream-login-routes.js'
 
 export interface ServerOptions {
   readonly logger: Logger
@@ -208,6 +212,19 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
     const localLogin = new LocalLogin(store, sink, new LoginThrottle(options.loginThrottle))
     const sessions = new AccountSessions(pageKey)
     const secureCookies = publicUrl.startsWith('https:')
+    const providers = config.auth.providers
+    const upstream =
+      providers.length === 0
+        ? undefined
+        : new UpstreamSignIn(providers, {
+            store,
+            tokens: new ExternalTokenVault(
+              store.userIdentities,
+              new TokenSealer(await store.serverSecrets.get('upstream_token_key')),
+            ),
+            audit: sink,
+            callbackUrl: (id) => `${publicUrl}/login/${id}/callback`,
+          })
     await app.register(
       interactionRoutes({
         interactions,
@@ -216,19 +233,24 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
         audit: sink,
         addresses,
         localLoginEnabled: config.auth.local_login,
-        providers: [],
+        providers: upstream?.providers ?? [],
         sessions,
         secureCookies,
       }),
     )
+    if (upstream !== undefined) {
+      await app.register(upstreamLoginRoutes({ upstream, interactions, addresses, sessions, secureCookies }))
+    }
     await app.register(
       accountRoutes({ sessions, apps: new ConnectedApps(store, sink), localLogin, store, addresses, secureCookies }),
     )
-    // Unused dynamic clients and expired authorization-server objects are swept hourly.
+    // Unused dynamic clients, expired authorization-server objects and abandoned upstream sign-ins are swept hourly.
     const sweep = () =>
-      Promise.all([registrations.reap(), store.oauth.purgeExpired(Date.now())]).catch((error: unknown) =>
-        logger.error({ err: error }, 'sweeping OAuth clients and objects failed'),
-      )
+      Promise.all([
+        registrations.reap(),
+        store.oauth.purgeExpired(Date.now()),
+        store.upstreamLogins.purgeExpired(Date.now()),
+      ]).catch((error: unknown) => logger.error({ err: error }, 'sweeping OAuth clients and objects failed'))
     void sweep()
     const sweepTimer = setInterval(() => void sweep(), 3_600_000)
     sweepTimer.unref()

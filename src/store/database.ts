@@ -24,6 +24,7 @@ export interface Database {
   server_secrets: ServerSecretTable
   user_identities: UserIdentityTable
   user_external_tokens: UserExternalTokenTable
+  upstream_logins: UpstreamLoginTable
 }
 
 export type AccountStatus = 'active' | 'inactive'
@@ -263,4 +264,24 @@ export interface UserExternalTokenTable {
   /** `v1.<iv>.<ciphertext>.<tag>`: AES-256-GCM, bound to the user and provider. */
   sealed: string
   updated_at: number
+}
+
+/**
+ * An upstream sign-in in flight (SPEC §4.1): `pending` from the login page's
+ * button to the provider's callback, then `completed` until the browser is back
+ * on its authorization request. Single-use: a row is deleted when it is used.
+ */
+export interface UpstreamLoginTable {
+  stage: 'pending' | 'completed'
+  /** Base64url SHA-256 of the `state` (pending) or of the one-time completion id (completed). */
+  id_hash: string
+  /** The provider's configured id. */
+  provider: string
+  /** The authorization request's interaction, which the sign-in returns to. */
+  interaction_uid: string
+  /** Base64url SHA-256 of the browser's binding cookie (pending): the callback must come from that browser. */
+  browser_hash: string | null
+  /** JSON: the PKCE verifier and nonce (pending), or the user signed in (completed). */
+  payload: string
+  expires_at: number
 }

@@ -10,6 +10,7 @@ import { projectSecrets } from './migrations/0006-project-secrets.js'
 import { savedQueries } from './migrations/0007-saved-queries.js'
 import { oauth } from './migrations/0008-oauth.js'
 import { userIdentities } from './migrations/0009-user-identities.js'
+import { upstreamLogins } from './migrations/0010-upstream-logins.js'
 
 export type { StoreDialect }
 
@@ -24,6 +25,7 @@ const MIGRATIONS: readonly (readonly [string, (context: MigrationContext) => Mig
   ['0007_saved_queries', savedQueries],
   ['0008_oauth', oauth],
   ['0009_user_identities', userIdentities],
+  ['0010_upstream_logins', upstreamLogins],
 ]
 
 /** The names of every migration, in the order they run. */

@@ -20,6 +20,7 @@ import { SavedQueryRepository } from './repositories/saved-query-repository.js'
 import { OAuthRepository } from './repositories/oauth-repository.js'
 import { ServerSecretRepository } from './repositories/server-secret-repository.js'
 import { UserIdentityRepository } from './repositories/user-identity-repository.js'
+import { UpstreamLoginRepository } from './repositories/upstream-login-repository.js'
 
 export function dialectOf(url: string): StoreDialect {
   if (url.startsWith('sqlite:')) return 'sqlite'
@@ -48,6 +49,7 @@ export class Store implements AsyncDisposable {
   readonly oauth: OAuthRepository
   readonly serverSecrets: ServerSecretRepository
   readonly userIdentities: UserIdentityRepository
+  readonly upstreamLogins: UpstreamLoginRepository
   #closed = false
   readonly #listeners: Record<StoreCounter, Set<() => void>> = { credentials: new Set(), catalog: new Set() }
 
@@ -70,6 +72,7 @@ export class Store implements AsyncDisposable {
     this.oauth = new OAuthRepository(db, () => this.#changed('credentials'))
     this.serverSecrets = new ServerSecretRepository(db)
     this.userIdentities = new UserIdentityRepository(db)
+    this.upstreamLogins = new UpstreamLoginRepository(db)
   }
 
   static open(url: string, options: { poolSize?: number } = {}): Store {

@@ -18,6 +18,8 @@ export const UPSTREAM_LOGIN_FAILURES = [
   'email_taken',
   'signup_not_allowed',
   'signup_org_missing',
+  'account_no_organization',
+  'interaction_expired',
 ] as const
 
 export type UpstreamLoginFailure = (typeof UPSTREAM_LOGIN_FAILURES)[number]
@@ -38,6 +40,9 @@ const WHAT_WENT_WRONG: Readonly<Record<UpstreamLoginFailure, string>> = {
   email_taken: 'a Gatehouse account with this email already exists; an administrator must link this identity to it',
   signup_not_allowed: 'this identity may not sign up (its email domain and groups are not allowed)',
   signup_org_missing: 'the organization new accounts join does not exist or is inactive',
+  account_no_organization: 'the Gatehouse account linked to this identity is not an active member of any organization',
+  interaction_expired:
+    'the sign-in page has expired or was opened in another browser; return to the application and connect again',
 }
 
 function publicMessage(provider: string, reason: UpstreamLoginFailure, upstreamError: string | undefined): string {

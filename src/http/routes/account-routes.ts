@@ -164,6 +164,6 @@ export function accountRoutes(options: AccountRouteOptions): FastifyPluginAsync 
   }
 }
 
-export function cookieHeader(name: string, value: string, maxAgeS: number, secure: boolean): string {
-  return `${name}=${value}; Path=/; Max-Age=${maxAgeS}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
+export function cookieHeader(name: string, value: string, maxAgeS: number, secure: boolean, path = '/'): string {
+  return `${name}=${value}; Path=${path}; Max-Age=${maxAgeS}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
 }

@@ -9,7 +9,10 @@ import { runCli, spawnServe } from '../support/spawn-gatehouse.js'
 import type { ServeProcess } from '../support/spawn-gatehouse.js'
 import { Store } from '../../src/store/store.js'
 import { ApiKeyService } from '../../src/auth/api-keys/api-key-service.js'
+import { SigningKeys } from '../../src/auth/tokens/signing-keys.js'
+import { TOKEN_TYPES } from '../../src/auth/tokens/token-types.js'
 
+const PUBLIC_URL = 'http://localhost:8000'
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe('the revocation bound in the revoking process (SPEC §7)', () => {
@@ -49,7 +52,10 @@ describe.each(BACKENDS)('the revocation bound across processes on %s (SPEC §7)'
     store = await freshStoreUrl(backend)
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-revoke-'))
     configPath = join(dir, 'gatehouse.yaml')
-    writeFileSync(configPath, `server:\n  port: 0\nstore:\n  url: ${store.url}\nlogging:\n  level: warn\n`)
+    writeFileSync(
+      configPath,
+      `server:\n  port: 0\n  public_url: ${PUBLIC_URL}\nstore:\n  url: ${store.url}\nlogging:\n  level: warn\n`,
+    )
   })
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.stop()))
@@ -119,6 +125,56 @@ describe.each(BACKENDS)('the revocation bound across processes on %s (SPEC §7)'
       const res = await mcpPost(server.url, callTool('list_projects'), auth)
       expect(res.status).toBe(401)
       expect(await res.json()).toEqual({ error: 'invalid_token', error_description: description })
+    }
+  })
+
+  it('fails an OAuth access token on every server process within 1 s after its application is disconnected', async () => {
+    const name = `org-${Math.random().toString(36).slice(2, 10)}`
+    const seeded = Store.open(store.url)
+    const fixture = await seedOrg(seeded, name)
+    const member = await seeded.users.findMember(fixture.orgId, fixture.adminEmail)
+    const grantId = `grant-${name}`
+    await seeded.oauth.insertGrant({
+      id: grantId,
+      org_id: fixture.orgId,
+      user_id: member?.userId ?? '',
+      client_id: 'client-1',
+      client_name: 'Claude',
+      project_ids: JSON.stringify([fixture.projectId]),
+      scopes: 'mcp:read',
+      created_at: Date.now(),
+      last_used_at: null,
+      disconnected_at: null,
+      disconnect_reason: null,
+    })
+    // The token the authorization server would issue for that grant, signed with the servers' shared keys.
+    const keys = new SigningKeys(seeded.signingKeys, { issuer: PUBLIC_URL, audience: `${PUBLIC_URL}/mcp` })
+    const token = await keys.sign(
+      {
+        sub: member?.userId,
+        org_id: fixture.orgId,
+        client_id: 'client-1',
+        grant_id: grantId,
+        scope: 'mcp:read',
+        jti: name,
+      },
+      { typ: TOKEN_TYPES.access, expiresAt: Date.now() + 600_000 },
+    )
+    await seeded.close()
+    const auth = { authorization: `Bearer ${token}` }
+    for (const server of servers) expect((await mcpPost(server.url, callTool('list_projects'), auth)).status).toBe(200)
+
+    const result = await runCli(['--config', configPath, 'apps', 'disconnect', grantId])
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    await sleep(1000)
+    for (const server of servers) {
+      const res = await mcpPost(server.url, callTool('list_projects'), auth)
+      expect(res.status).toBe(401)
+      expect(await res.json()).toEqual({
+        error: 'invalid_token',
+        error_description: 'Application has been disconnected',
+      })
     }
   })
 })

@@ -30,6 +30,9 @@ describe('OAuth authorization code flow (forms, no JavaScript)', () => {
         authorization_response_iss_parameter_supported: true,
       })
       expect(metadata.scopes_supported).toEqual(expect.arrayContaining(['mcp:read', 'mcp:sql', 'mcp:write']))
+      // Bearer only, no pushed requests: nothing is advertised that /mcp or the routes do not serve.
+      expect(metadata).not.toHaveProperty('dpop_signing_alg_values_supported')
+      expect(metadata).not.toHaveProperty('pushed_authorization_request_endpoint')
     }
   })
 

@@ -363,6 +363,15 @@ describe('OAuth security: each attack is refused', () => {
         'Application has been disconnected',
       ],
       [
+        'a sender-constrained token (cnf) presented as a bearer token',
+        async () =>
+          keys.sign(await base({ cnf: { jkt: 'x'.repeat(43) } }), {
+            typ: TOKEN_TYPES.access,
+            expiresAt: Date.now() + 60_000,
+          }),
+        'Invalid token',
+      ],
+      [
         'a grant id that never existed',
         async () =>
           keys.sign(await base({ grant_id: 'forged' }), { typ: TOKEN_TYPES.access, expiresAt: Date.now() + 60_000 }),

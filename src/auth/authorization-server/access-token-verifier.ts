@@ -21,6 +21,8 @@ const accessTokenClaims = z.object({
   jti: z.string().min(1),
   scope: z.string().default(''),
   exp: z.number().int(),
+  // A sender-constrained token (RFC 9449 `cnf`) would need its proof checked; Gatehouse issues none and takes none.
+  cnf: z.never({ error: 'sender-constrained tokens are not accepted' }).optional(),
 })
 
 /**

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import Provider, { errors } from 'oidc-provider'
+import type Provider from 'oidc-provider'
+import type * as OidcProviderNamespace from 'oidc-provider'
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider'
 import type { Logger } from 'pino'
 import type { AuthConfig } from '../../config/config-schema.js'
@@ -46,6 +47,16 @@ const AUTHORIZATION_CODE_TTL_S = 60
 const INTERACTION_TTL_S = 3600
 const SESSION_TTL_S = 14 * 24 * 3600
 
+type OidcProviderModule = typeof OidcProviderNamespace
+
+/**
+ * oidc-provider is loaded when a server starts, not when the CLI starts: on
+ * Node 20 it prints a runtime warning on import, which commands that never
+ * serve OAuth should not show.
+ */
+let oidcProvider: Promise<OidcProviderModule> | undefined
+const loadOidcProvider = () => (oidcProvider ??= import('oidc-provider'))
+
 /**
  * Gatehouse's OAuth 2.1 authorization server: oidc-provider (the only place
  * it is used) configured for MCP clients, on Gatehouse's store and signing
@@ -55,19 +66,21 @@ const SESSION_TTL_S = 14 * 24 * 3600
 export class AuthorizationServer {
   readonly #options: AuthorizationServerOptions
   readonly #cookieKeys: readonly Buffer[]
+  readonly #oidc: OidcProviderModule
   readonly resource: string
   #current: { readonly kid: string; readonly provider: Provider } | undefined
   #building: Promise<Provider> | undefined
 
-  private constructor(options: AuthorizationServerOptions, cookieKeys: readonly Buffer[]) {
+  private constructor(options: AuthorizationServerOptions, cookieKeys: readonly Buffer[], oidc: OidcProviderModule) {
     this.#options = options
     this.#cookieKeys = cookieKeys
+    this.#oidc = oidc
     this.resource = canonicalResource(options.publicUrl)
   }
 
   static async create(options: AuthorizationServerOptions): Promise<AuthorizationServer> {
     const cookieKey = await options.store.serverSecrets.get('oauth_cookie_key')
-    const server = new AuthorizationServer(options, [cookieKey])
+    const server = new AuthorizationServer(options, [cookieKey], await loadOidcProvider())
     await server.provider()
     return server
   }
@@ -88,7 +101,7 @@ export class AuthorizationServer {
 
   async #build(): Promise<Provider> {
     const jwk = await this.#options.signingKeys.currentPrivateJwk()
-    const provider = new Provider(this.#options.publicUrl, this.#configuration(jwk))
+    const provider = new this.#oidc.default(this.#options.publicUrl, this.#configuration(jwk))
     hashedClientSecrets(provider)
     auditProviderEvents(provider, this.#options)
     this.#current = { kid: jwk.kid, provider }
@@ -97,6 +110,7 @@ export class AuthorizationServer {
 
   #configuration(jwk: { kid: string } & Record<string, unknown>): Configuration {
     const { auth, store } = this.#options
+    const { errors } = this.#oidc
     const resource = this.resource
     const mcpScope = MCP_SCOPES.join(' ')
     return {
@@ -148,7 +162,12 @@ export class AuthorizationServer {
       extraClientMetadata: {
         properties: ['software_id'],
         validator(_ctx, key, _value, metadata) {
-          if (key === 'software_id') applyClientPolicy(metadata as Parameters<typeof applyClientPolicy>[0])
+          if (key === 'software_id') {
+            applyClientPolicy(
+              metadata as Parameters<typeof applyClientPolicy>[0],
+              (reason) => new errors.InvalidRedirectUri(reason),
+            )
+          }
         },
       },
       allowOmittingSingleRegisteredRedirectUri: false,
@@ -160,6 +179,10 @@ export class AuthorizationServer {
         introspection: { enabled: true },
         userinfo: { enabled: true },
         rpInitiatedLogout: { enabled: false },
+        // Bearer only (SPEC §4): /mcp does not check DPoP proofs, so it must never issue key-bound tokens.
+        dPoP: { enabled: false },
+        // Not an endpoint of SPEC §3.4; every authorization request goes through /oauth/authorize.
+        pushedAuthorizationRequests: { enabled: false },
         clientIdMetadataDocument: {
           enabled: auth.client_id_metadata_documents,
           ack: 'draft-02',

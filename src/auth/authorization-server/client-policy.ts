@@ -1,4 +1,3 @@
-import { errors } from 'oidc-provider'
 import { isLoopbackHost, parseUrl } from '../../config/network-address.js'
 
 /** Schemes a redirect URI may never use, whatever the client says (they run code or read local files). */
@@ -42,22 +41,21 @@ interface ClientMetadataView {
  * private-use scheme of a public client. A client whose redirect URIs are all
  * loopback or private-use is a native app (RFC 8252), so a loopback URI
  * matches on any port (§7.3). Runs as oidc-provider's client metadata
- * validator, before its own checks; may adjust `application_type`.
+ * validator, before its own checks; may adjust `application_type`. `refuse`
+ * builds the error to throw (oidc-provider's `invalid_redirect_uri`).
  */
-export function applyClientPolicy(metadata: ClientMetadataView): void {
+export function applyClientPolicy(metadata: ClientMetadataView, refuse: (reason: string) => Error): void {
   const uris = Array.isArray(metadata.redirect_uris) ? (metadata.redirect_uris as unknown[]) : []
   const kinds: RedirectKind[] = []
   for (const uri of uris) {
-    if (typeof uri !== 'string') throw new errors.InvalidRedirectUri('redirect_uris must be strings')
+    if (typeof uri !== 'string') throw refuse('redirect_uris must be strings')
     const kind = classifyRedirectUri(uri)
-    if (typeof kind === 'object') throw new errors.InvalidRedirectUri(`redirect_uri ${kind.refused}`)
+    if (typeof kind === 'object') throw refuse(`redirect_uri ${kind.refused}`)
     kinds.push(kind)
   }
   const isPublic = (metadata.token_endpoint_auth_method ?? 'client_secret_basic') === 'none'
   if (kinds.includes('private-use') && !isPublic) {
-    throw new errors.InvalidRedirectUri(
-      'a private-use scheme redirect_uri is for public clients (token_endpoint_auth_method none)',
-    )
+    throw refuse('a private-use scheme redirect_uri is for public clients (token_endpoint_auth_method none)')
   }
   if (kinds.length > 0 && kinds.every((k) => k !== 'https')) {
     if (metadata.application_type === undefined || metadata.application_type === 'web') {

@@ -181,6 +181,8 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
     })
     // Closed first: stop accepting and let requests in flight finish before anything they use goes away.
     closers.push(() => app.close())
+    // Runs right after the HTTP server closed (closers run in reverse): records those requests started are written.
+    const appCloser = closers.length - 1
 
     const metadata = protectedResourceMetadata(publicUrl)
     for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp']) {
@@ -198,6 +200,7 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
       audit: sink,
       logger,
     })
+    closers.splice(appCloser, 0, () => authorizationServer.close())
     const registrations = new ClientRegistrations(store.oauth, options.registration)
     await app.register(
       oauthRoutes({

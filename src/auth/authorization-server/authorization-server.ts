@@ -14,7 +14,7 @@ import { applyClientPolicy } from './client-policy.js'
 import { canonicalResource, isThisResource } from './resource-indicator.js'
 import { MCP_SCOPES, OIDC_SCOPES } from './scopes.js'
 import { hashId, storeAdapter } from './store-adapter.js'
-import { auditProviderEvents } from './provider-events.js'
+import { PendingRecords, auditProviderEvents } from './provider-events.js'
 
 export interface AuthorizationServerOptions {
   readonly store: Store
@@ -69,6 +69,7 @@ export class AuthorizationServer {
   readonly #oidc: OidcProviderModule
   readonly resource: string
   #current: { readonly kid: string; readonly provider: Provider } | undefined
+  readonly #records: PendingRecords[] = []
   #building: Promise<Provider> | undefined
 
   private constructor(options: AuthorizationServerOptions, cookieKeys: readonly Buffer[], oidc: OidcProviderModule) {
@@ -99,11 +100,16 @@ export class AuthorizationServer {
     await provider.callback()(req, res)
   }
 
+  /** Waits for the audit records still being prepared; call after the HTTP server stopped, before the audit log closes. */
+  async close(): Promise<void> {
+    await Promise.all(this.#records.map((r) => r.drain()))
+  }
+
   async #build(): Promise<Provider> {
     const jwk = await this.#options.signingKeys.currentPrivateJwk()
     const provider = new this.#oidc.default(this.#options.publicUrl, this.#configuration(jwk))
     hashedClientSecrets(provider)
-    auditProviderEvents(provider, this.#options)
+    this.#records.push(auditProviderEvents(provider, this.#options))
     this.#current = { kid: jwk.kid, provider }
     return provider
   }

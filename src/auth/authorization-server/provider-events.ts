@@ -26,7 +26,8 @@ function source(): { ip?: string; user_agent?: string } {
  * endpoint. Records carry ids, never a token, code or secret. Grants belong to
  * an org (chosen at consent), so token records are filed under it.
  */
-export function auditProviderEvents(provider: Provider, { store, audit, logger }: EventOptions): void {
+export function auditProviderEvents(provider: Provider, { store, audit, logger }: EventOptions): PendingRecords {
+  const pending = new PendingRecords(logger)
   const orgOf = async (grantId: string | undefined) =>
     grantId === undefined ? undefined : await store.oauth.findGrant(grantId)
 
@@ -57,16 +58,15 @@ export function auditProviderEvents(provider: Provider, { store, audit, logger }
       ...(entities.Account?.accountId !== undefined && { user_id: entities.Account.accountId }),
       ...source(),
     }
-    void orgOf(grantId).then(
-      (grant) => {
-        if (grant !== undefined && grantType === 'refresh_token') void store.oauth.touchGrant(grant.id, Date.now())
+    pending.track(
+      orgOf(grantId).then(async (grant) => {
+        if (grant !== undefined && grantType === 'refresh_token') await store.oauth.touchGrant(grant.id, Date.now())
         audit.record({
           type: grantType === 'refresh_token' ? 'token.refreshed' : 'token.issued',
           ...(grant !== undefined && { orgId: grant.org_id }),
           data: { ...data, ...(grant !== undefined && { scope: grant.scopes }) },
         })
-      },
-      (error: unknown) => logger.error({ err: error }, 'could not audit a token grant'),
+      }),
     )
   })
 
@@ -85,22 +85,50 @@ export function auditProviderEvents(provider: Provider, { store, audit, logger }
 
   provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
     const reason = oauthRequestContext.getStore()?.revokeReason
-    void orgOf(grantId).then((grant) =>
-      audit.record({
-        type: reason === undefined ? 'token.revoked' : 'token.reuse_detected',
-        ...(grant !== undefined && { orgId: grant.org_id }),
-        data: {
-          grant_id: grantId,
-          reason: reason ?? (ctx.oidc?.route === 'revocation' ? 'revoked_by_client' : 'revoked'),
-          ...(ctx.oidc?.client?.clientId !== undefined && { client_id: ctx.oidc.client.clientId }),
-          ...(grant !== undefined && { user_id: grant.user_id }),
-          ...source(),
-        },
-      }),
+    pending.track(
+      orgOf(grantId).then((grant) =>
+        audit.record({
+          type: reason === undefined ? 'token.revoked' : 'token.reuse_detected',
+          ...(grant !== undefined && { orgId: grant.org_id }),
+          data: {
+            grant_id: grantId,
+            reason: reason ?? (ctx.oidc?.route === 'revocation' ? 'revoked_by_client' : 'revoked'),
+            ...(ctx.oidc?.client?.clientId !== undefined && { client_id: ctx.oidc.client.clientId }),
+            ...(grant !== undefined && { user_id: grant.user_id }),
+            ...source(),
+          },
+        }),
+      ),
     )
   })
 
   provider.on('server_error', (_ctx: KoaContextWithOIDC, error: unknown) => {
     logger.error({ err: error }, 'the authorization server failed a request')
   })
+  return pending
+}
+
+/**
+ * Records that wait for a store read (the grant's org) before they are
+ * written. A clean shutdown drains them before the audit log closes, so none
+ * is lost (SPEC §8); a failure is logged, never thrown at a request.
+ */
+export class PendingRecords {
+  readonly #logger: Logger
+  readonly #pending = new Set<Promise<unknown>>()
+
+  constructor(logger: Logger) {
+    this.#logger = logger
+  }
+
+  track(work: Promise<unknown>): void {
+    const settled = work
+      .catch((error: unknown) => this.#logger.error({ err: error }, 'an authorization server audit record failed'))
+      .finally(() => this.#pending.delete(settled))
+    this.#pending.add(settled)
+  }
+
+  async drain(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending])
+  }
 }

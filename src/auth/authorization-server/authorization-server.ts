@@ -14,7 +14,8 @@ import { applyClientPolicy } from './client-policy.js'
 import { canonicalResource, isThisResource } from './resource-indicator.js'
 import { MCP_SCOPES, OIDC_SCOPES } from './scopes.js'
 import { hashId, storeAdapter } from './store-adapter.js'
-import { PendingRecords, auditProviderEvents } from './provider-events.js'
+import type { PendingRecords } from './provider-events.js'
+import { auditProviderEvents } from './provider-events.js'
 
 export interface AuthorizationServerOptions {
   readonly store: Store

@@ -14,6 +14,8 @@ import { applyClientPolicy } from './client-policy.js'
 import { canonicalResource, isThisResource } from './resource-indicator.js'
 import { MCP_SCOPES, OIDC_SCOPES } from './scopes.js'
 import { hashId, storeAdapter } from './store-adapter.js'
+import { AsyncContextGate, oauthRequestContext } from './request-context.js'
+import type { OAuthRequestContext } from './request-context.js'
 import type { PendingRecords } from './provider-events.js'
 import { auditProviderEvents } from './provider-events.js'
 
@@ -59,6 +61,20 @@ let oidcProvider: Promise<OidcProviderModule> | undefined
 const loadOidcProvider = () => (oidcProvider ??= import('oidc-provider'))
 
 /**
+ * oidc-provider's own AsyncLocalStorage (an internal module, so reached by
+ * path): undefined if a release moves it, which costs throughput, not correctness.
+ */
+async function loadOidcAsyncStorage(): Promise<{ disable(): void } | undefined> {
+  try {
+    const path = 'oidc-provider/lib/helpers/als.js'
+    const module = (await import(path)) as { default?: { disable?: unknown } }
+    return typeof module.default?.disable === 'function' ? (module.default as { disable(): void }) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
  * Gatehouse's OAuth 2.1 authorization server: oidc-provider (the only place
  * it is used) configured for MCP clients, on Gatehouse's store and signing
  * keys. The provider signs with the current key; when another instance or
@@ -68,21 +84,35 @@ export class AuthorizationServer {
   readonly #options: AuthorizationServerOptions
   readonly #cookieKeys: readonly Buffer[]
   readonly #oidc: OidcProviderModule
+  readonly #gate: AsyncContextGate
   readonly resource: string
   #current: { readonly kid: string; readonly provider: Provider } | undefined
   readonly #records: PendingRecords[] = []
   #building: Promise<Provider> | undefined
 
-  private constructor(options: AuthorizationServerOptions, cookieKeys: readonly Buffer[], oidc: OidcProviderModule) {
+  private constructor(
+    options: AuthorizationServerOptions,
+    cookieKeys: readonly Buffer[],
+    oidc: OidcProviderModule,
+    gate: AsyncContextGate,
+  ) {
     this.#options = options
     this.#cookieKeys = cookieKeys
     this.#oidc = oidc
+    this.#gate = gate
     this.resource = canonicalResource(options.publicUrl)
   }
 
   static async create(options: AuthorizationServerOptions): Promise<AuthorizationServer> {
     const cookieKey = await options.store.serverSecrets.get('oauth_cookie_key')
-    const server = new AuthorizationServer(options, [cookieKey], await loadOidcProvider())
+    const oidcStorage = await loadOidcAsyncStorage()
+    if (oidcStorage === undefined) {
+      options.logger.warn('oidc-provider internals moved: async context stays on after OAuth requests (slower /mcp)')
+    }
+    const gate = new AsyncContextGate(
+      oidcStorage === undefined ? [oauthRequestContext] : [oauthRequestContext, oidcStorage],
+    )
+    const server = new AuthorizationServer(options, [cookieKey], await loadOidcProvider(), gate)
     await server.provider()
     return server
   }
@@ -96,9 +126,9 @@ export class AuthorizationServer {
   }
 
   /** Hands a request to oidc-provider (paths under `/oauth`, discovery, `/register` rewritten). */
-  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, context: OAuthRequestContext): Promise<void> {
     const provider = await this.provider()
-    await provider.callback()(req, res)
+    await this.#gate.around(() => oauthRequestContext.run(context, () => provider.callback()(req, res)))
   }
 
   /** Waits for the audit records still being prepared; call after the HTTP server stopped, before the audit log closes. */

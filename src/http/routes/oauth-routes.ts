@@ -2,7 +2,6 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { AuthorizationServer } from '../../auth/authorization-server/authorization-server.js'
 import type { AccessTokenIntrospection } from '../../auth/authorization-server/access-token-introspection.js'
 import type { ClientRegistrations } from '../../auth/authorization-server/client-registrations.js'
-import { oauthRequestContext } from '../../auth/authorization-server/request-context.js'
 import { isThisResource } from '../../auth/authorization-server/resource-indicator.js'
 import { DEFAULT_SCOPE } from '../../auth/authorization-server/scopes.js'
 import type { ClientAddressResolver } from '../client-address.js'
@@ -81,7 +80,7 @@ export function oauthRoutes(options: OAuthRouteOptions): FastifyPluginAsync {
         ...(userAgent !== undefined && { userAgent }),
         ...(fingerprint !== undefined && { registrationFingerprint: fingerprint }),
       }
-      await oauthRequestContext.run(context, () => options.server.handle(req.raw, reply.raw))
+      await options.server.handle(req.raw, reply.raw, context)
     }
 
     scope.all('/oauth/*', handle())

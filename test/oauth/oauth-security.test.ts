@@ -214,6 +214,20 @@ describe('OAuth security: each attack is refused', () => {
       expect((await refresh(world, clientId, tokens.refreshToken)).status).toBe(400)
     })
 
+    it("neither revokes nor introspects another client's refresh token", async () => {
+      const tokens = await obtainTokens(world, { clientId })
+      const other = String((await registerPublicClient(world.base, { client_name: 'Nosy' })).body.client_id)
+      const form = (extra: Record<string, string>) => ({
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: tokens.refreshToken, client_id: other, ...extra }).toString(),
+      })
+      const introspected = await fetch(`${world.base}/oauth/introspect`, form({}))
+      expect(await introspected.json()).toEqual({ active: false })
+      await fetch(`${world.base}/oauth/revoke`, form({}))
+      expect((await refresh(world, clientId, tokens.refreshToken)).status).toBe(200)
+    })
+
     it('keeps codes, refresh tokens and client secrets out of the store in clear text', async () => {
       const confidential = await fetch(`${world.base}/register`, {
         method: 'POST',

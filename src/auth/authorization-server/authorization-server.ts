@@ -212,8 +212,18 @@ export class AuthorizationServer {
       features: {
         devInteractions: { enabled: false },
         registration: { enabled: auth.dynamic_registration, issueRegistrationAccessToken: false },
-        revocation: { enabled: true },
-        introspection: { enabled: true },
+        // A client may revoke and introspect its own tokens only (RFC 7009 §2.1, RFC 7662 §2.1).
+        revocation: {
+          enabled: true,
+          allowedPolicy: async (_ctx, client, token) => {
+            if (token.clientId === client.clientId) return true
+            throw new errors.InvalidRequest('client is not authorized to revoke the presented token')
+          },
+        },
+        introspection: {
+          enabled: true,
+          allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+        },
         userinfo: { enabled: true },
         rpInitiatedLogout: { enabled: false },
         // Bearer only (SPEC §4): /mcp does not check DPoP proofs, so it must never issue key-bound tokens.

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { securitySchema } from '../config/security-schema.js'
 import type { Principal } from '../domain/principal.js'
-import { appliedPolicies, bindTemplate, grantedAccess } from './access-policy.js'
+import { appliedPolicies, grantedAccess } from './access-policy.js'
+import { bindTemplate } from '../data/sql/row-predicate.js'
 import type { CatalogView } from './access-policy.js'
 
 const security = securitySchema.parse({

@@ -7,12 +7,9 @@ import type {
   RowRuleDefinition,
   SecurityDefinition,
 } from '../config/security-schema.js'
-import type {
-  ConnectionRestrictions,
-  RowAlternative,
-  RowPredicate,
-  TableRestriction,
-} from '../data/sql/restrictions.js'
+import type { ConnectionRestrictions, RowAlternative, TableRestriction } from '../data/sql/restrictions.js'
+import { andPredicates, bindTemplate } from '../data/sql/row-predicate.js'
+import type { ParamValue } from '../data/sql/row-predicate.js'
 
 /** A connection's catalog as the policies are resolved against it (lower-case names). */
 export interface CatalogView {
@@ -21,7 +18,7 @@ export interface CatalogView {
   readonly tables: readonly { readonly schema: string; readonly name: string; readonly columns: readonly string[] }[]
 }
 
-export type ParamValue = string | number | boolean | readonly (string | number | boolean)[]
+export type { ParamValue }
 
 /** One policy as it applies to a principal: the assignment that gave it and the parameter values. */
 export interface AppliedPolicy {
@@ -209,48 +206,6 @@ function ruleMatches(rule: RowRuleDefinition, table: CatalogView['tables'][numbe
   if (rule.tables !== undefined)
     return rule.tables.some((t) => qualified(t, defaultSchema) === `${table.schema}.${table.name}`)
   return rule.match !== undefined && table.columns.includes(rule.match.column.toLowerCase())
-}
-
-const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g
-
-/**
- * `tenant_id = {{ tenant_id }}` → `tenant_id = $1` with the value bound. A
- * list becomes one placeholder per element (`IN ($1, $2)`); an empty list one
- * NULL, which matches nothing. An unknown parameter denies (fail closed).
- */
-export function bindTemplate(
-  expression: string,
-  params: Readonly<Record<string, ParamValue>>,
-  rule: string,
-): RowPredicate {
-  const values: (string | number | boolean | null)[] = []
-  const sql = expression.replace(PLACEHOLDER, (_match, name: string) => {
-    if (!Object.hasOwn(params, name)) throw denied(`rule ${rule} uses {{ ${name} }}, which its assignment does not set`)
-    const value = params[name] as ParamValue
-    const list: readonly (string | number | boolean | null)[] = Array.isArray(value)
-      ? (value as readonly (string | number | boolean)[])
-      : [value as string | number | boolean]
-    const items = list.length === 0 ? [null] : list
-    return items
-      .map((v) => {
-        values.push(v)
-        return `$${values.length}`
-      })
-      .join(', ')
-  })
-  return { sql, values }
-}
-
-/** Rules matching one table are ANDed; each keeps its own placeholders, renumbered into one predicate. */
-function andPredicates(predicates: readonly RowPredicate[]): RowPredicate {
-  if (predicates.length === 1) return predicates[0] as RowPredicate
-  const values: (string | number | boolean | null)[] = []
-  const parts = predicates.map((p) => {
-    const offset = values.length
-    values.push(...p.values)
-    return `(${p.sql.replace(/\$(\d+)/g, (_m, n: string) => `$${Number(n) + offset}`)})`
-  })
-  return { sql: parts.join(' AND '), values }
 }
 
 function denied(detail: string): AuthorizationError {

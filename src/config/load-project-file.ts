@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { ConfigError } from '../domain/errors.js'
+import { checkToolPolicies } from './check-tool-policies.js'
 import { configErrorFromIssues, describeZodIssue, issuesFromZod } from './config-issue.js'
 import type { ConfigIssue } from './config-issue.js'
 import { parseYamlText } from './load-config.js'
@@ -92,15 +93,13 @@ export function projectFileFromObject(
     if (options.reservedToolNames.includes(tool.name))
       issue(`${at}.name`, `"${tool.name}" is the name of a built-in tool`)
     if (!connections.has(tool.connection)) issue(`${at}.connection`, unknownConnection(tool.connection, connections))
-    if (tool.policies !== undefined) {
-      issue(`${at}.policies`, 'tool policies are not enforced by this version yet; remove them (apply refuses them)')
-    }
     unique(tool.parameters, `${at}.parameters`, 'parameter', issue)
     tool.parameters.forEach((parameter, p) => {
       if (RESERVED_PARAMETERS.has(parameter.name)) {
         issue(`${at}.parameters[${p}].name`, `"${parameter.name}" is reserved; choose another name`)
       }
     })
+    checkToolPolicies(project, tool, at, issue)
   })
 
   if (issues.length > 0) throw configErrorFromIssues(file, issues)

@@ -117,6 +117,50 @@ const parameterSchema = z.strictObject({
     .optional(),
 })
 
+export const OUTPUT_POLICY_ACTIONS = ['filter_fields', 'mask_fields', 'filter_sensitive_fields'] as const
+
+/** The first whose condition holds stops the call with its reason (SPEC §6). */
+const inputPolicySchema = z.strictObject({
+  /** CEL over `user`, `tenant`, `token` and the tool's parameters; compiled when the file is loaded. */
+  condition: text(),
+  action: z.literal('deny', { error: 'expected deny (an input policy stops the call when its condition holds)' }),
+  /** Shown to the caller and written to the audit log. */
+  reason: text(),
+  description,
+})
+
+/** Shapes every row of the result; without a condition it always applies (SPEC §6). */
+const outputPolicySchema = z
+  .strictObject({
+    condition: text().optional(),
+    action: z.enum(OUTPUT_POLICY_ACTIONS, { error: `expected one of ${OUTPUT_POLICY_ACTIONS.join(', ')}` }),
+    /** Columns the tool returns, or fields declared `sensitive: true`. */
+    fields: z.array(columnName).min(1, { error: 'expected a list of at least one column name' }).optional(),
+    description,
+  })
+  .superRefine((policy, ctx) => {
+    if (policy.action === 'filter_sensitive_fields') {
+      if (policy.fields !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fields'],
+          message: 'filter_sensitive_fields takes no fields: it removes the fields declared sensitive: true',
+        })
+      }
+    } else if (policy.fields === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fields'],
+        message: `expected fields: the columns ${policy.action} applies to`,
+      })
+    }
+  })
+
+const toolPoliciesSchema = z.strictObject({
+  input: z.array(inputPolicySchema).default([]),
+  output: z.array(outputPolicySchema).default([]),
+})
+
 const toolSchema = z.strictObject({
   name: name('tool'),
   title: z.string().optional(),
@@ -125,8 +169,8 @@ const toolSchema = z.strictObject({
   parameters: z.array(parameterSchema).default([]),
   sql: text(),
   max_rows: integer(1).optional(),
-  /** Tool policies (SPEC §6) are accepted by the schema and refused by `apply` until they are enforced. */
-  policies: z.unknown().optional(),
+  /** Tool policies (SPEC §6): input policies may deny the call, output policies shape its rows. */
+  policies: toolPoliciesSchema.optional(),
 })
 
 export const projectFileSchema = z.strictObject({
@@ -148,5 +192,9 @@ export type MeasureDefinition = DatasetDefinition['measures'][number]
 export type JoinDefinition = DomainDefinition['joins'][number]
 export type ToolFileDefinition = ProjectFile['tools'][number]
 export type ParameterDefinition = ToolFileDefinition['parameters'][number]
+export type ToolPoliciesDefinition = NonNullable<ToolFileDefinition['policies']>
+export type InputPolicyDefinition = ToolPoliciesDefinition['input'][number]
+export type OutputPolicyDefinition = ToolPoliciesDefinition['output'][number]
+export type OutputPolicyAction = (typeof OUTPUT_POLICY_ACTIONS)[number]
 export type DimensionType = (typeof DIMENSION_TYPES)[number]
 export type Aggregation = (typeof AGGREGATIONS)[number]

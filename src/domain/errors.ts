@@ -128,10 +128,17 @@ export class InsufficientScopeError extends GatehouseError<'INSUFFICIENT_SCOPE'>
   }
 }
 
+export interface AuthorizationErrorOptions extends GatehouseErrorOptions {
+  /** The policy that denied (e.g. `top_customers.input[0]`): for the call's audit record. */
+  readonly policy?: string
+}
+
 export class AuthorizationError extends GatehouseError<'AUTHZ_DENIED'> {
   override readonly name = 'AuthorizationError'
-  constructor(message: string, options: GatehouseErrorOptions = {}) {
+  readonly policy: string | undefined
+  constructor(message: string, options: AuthorizationErrorOptions = {}) {
     super('AUTHZ_DENIED', message, options)
+    this.policy = options.policy
   }
 }
 

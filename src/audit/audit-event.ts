@@ -65,7 +65,10 @@ export interface McpCallData extends AuditSource, Open {
   readonly arguments: Readonly<Record<string, unknown>>
   readonly decision: AuditDecision
   readonly reason?: string
+  /** The policy that denied the call. */
   readonly policy?: string
+  /** The policies that applied to an allowed call (e.g. output policies that shaped its rows). */
+  readonly policies?: readonly string[]
   readonly rows?: number
   readonly duration_ms: number
   readonly principal: AuditPrincipal

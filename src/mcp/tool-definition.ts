@@ -25,6 +25,8 @@ export interface ToolContext {
 export interface ToolOutput {
   readonly structuredContent: Record<string, unknown>
   readonly text: string
+  /** The policies that shaped the answer (e.g. `top_customers.output[0]`), for the call's audit record. */
+  readonly policies?: readonly string[]
 }
 
 export interface ToolDefinition<S extends z.ZodObject = z.ZodObject> {

@@ -5,6 +5,7 @@ import { toolErrorCode, toolErrorResult } from './tool-error.js'
 import { redactArguments, redactString } from '../audit/redact-arguments.js'
 import { auditPrincipal } from '../audit/audit-event.js'
 import type { ToolErrorResult } from './tool-error.js'
+import { AuthorizationError } from '../domain/errors.js'
 import type { ErrorCode } from '../domain/errors.js'
 
 export interface ToolSuccessResult {
@@ -51,9 +52,11 @@ export class ToolRunner {
     const started = performance.now()
     let result: ToolCallResult
     let error: unknown
+    let policies: readonly string[] | undefined
     try {
       const output = await tool.run(args, { principal, signal, deps: this.#deps })
       result = { content: [{ type: 'text', text: output.text }], structuredContent: output.structuredContent }
+      policies = output.policies
     } catch (caught) {
       error = caught
       result = toolErrorResult(caught)
@@ -69,6 +72,13 @@ export class ToolRunner {
         arguments: redactArguments(rawArgs),
         decision,
         ...(error !== undefined && { reason: toolErrorCode(error), error_detail: errorDetail(error) }),
+        // A policy's denial is recorded with the policy and the reason it gave (SPEC §8).
+        ...(error instanceof AuthorizationError &&
+          error.policy !== undefined && {
+            policy: error.policy,
+            reason: error.message,
+          }),
+        ...(policies !== undefined && policies.length > 0 && { policies }),
         duration_ms: Math.round(durationMs * 1000) / 1000,
         principal: auditedPrincipal(principal),
         ...(meta.ip !== undefined && { ip: meta.ip }),

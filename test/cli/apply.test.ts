@@ -27,9 +27,23 @@ const BAD_FILES: readonly { what: string; edit: (p: Project) => void; expected: 
     expected: 'security: row-, column- and schema-level security is not enforced',
   },
   {
-    what: 'tool policies',
-    edit: (p) => (p.tools[0].policies = { input: [] }),
-    expected: 'tools[0].policies: tool policies are not enforced',
+    what: 'a tool policy condition with a syntax error',
+    edit: (p) =>
+      (p.tools[0].policies = { input: [{ condition: "user.role != 'admin' &&", action: 'deny', reason: 'r' }] }),
+    expected: 'tools[0].policies.input[0].condition: syntax error: Unexpected token: EOF',
+  },
+  {
+    what: 'a tool policy condition with a type error',
+    edit: (p) =>
+      (p.tools[0].policies = { output: [{ condition: "limit > '50'", action: 'filter_fields', fields: ['name'] }] }),
+    expected: 'tools[0].policies.output[0].condition: type error: no such overload: int > string',
+  },
+  {
+    what: 'an output policy naming a column the tool does not return',
+    edit: (p) => (p.tools[0].policies = { output: [{ action: 'mask_fields', fields: ['customer_name'] }] }),
+    expected:
+      'tools[0].policies.output[0].fields[0]: the tool returns no column "customer_name" (it returns customer_id, ' +
+      'name, region, revenue, orders), and no field of connection "warehouse" by that name is declared sensitive: true',
   },
   {
     what: 'an unknown table',
@@ -257,5 +271,55 @@ describe('gatehouse run tool', () => {
     const result = await ws.cli(['run', 'tool', ...args, '--user-context', userContext])
     expect(result.code).toBe(1)
     expect(result.err).toContain(expected)
+  })
+})
+
+describe('gatehouse run tool with tool policies (SPEC §6)', () => {
+  let ws: Workspace
+  const run = (limit: number, role: string) =>
+    ws.cli([
+      'run',
+      'tool',
+      'top_customers',
+      '--param',
+      `limit=${limit}`,
+      '--json',
+      '--user-context',
+      JSON.stringify({ org: 'acme', user: 'ana@acme.test', role }),
+    ])
+
+  beforeAll(async () => {
+    ws = workspace()
+    await createDemoWarehouse(join(ws.dir, 'warehouse.duckdb'), { orders: 500 })
+    const project = parse(readFileSync(DEMO_PROJECT_FILE, 'utf8')) as Project
+    project.tools[0].policies = {
+      input: [
+        {
+          condition: "user.role != 'admin' && limit > 50",
+          action: 'deny',
+          reason: 'Only admins may list more than 50',
+        },
+      ],
+      output: [{ condition: "user.role != 'admin'", action: 'mask_fields', fields: ['customer_id'] }],
+    }
+    writeFileSync(join(ws.dir, 'project.yaml'), stringify(project))
+    await ws.cli(['orgs', 'create', 'acme'])
+    await ws.cli(['users', 'create', '--org', 'acme', '--email', 'ana@acme.test', '--role', 'member'])
+    expect((await ws.cli(['apply', '-f', join(ws.dir, 'project.yaml'), '--org', 'acme'])).code).toBe(0)
+  })
+
+  it('refuses a member asking for more than 50 with the policy reason', async () => {
+    expect(await run(60, 'member')).toMatchObject({ code: 1, err: 'error: Only admins may list more than 50' })
+  })
+
+  it('masks customer_id for a member and not for an admin', async () => {
+    const member = await run(3, 'member')
+    expect(member.code).toBe(0)
+    expect((JSON.parse(member.out) as { rows: unknown[][] }).rows.map((r) => r[0])).toEqual(['****', '****', '****'])
+    const admin = await run(60, 'admin')
+    expect(admin.code).toBe(0)
+    const rows = (JSON.parse(admin.out) as { rows: unknown[][] }).rows
+    expect(rows).toHaveLength(60)
+    expect(rows.every((r) => typeof r[0] === 'number')).toBe(true)
   })
 })

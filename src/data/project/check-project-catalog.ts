@@ -7,12 +7,14 @@ import { EngineUnavailableError, openEngine } from '../open-engine.js'
 import type { OpenEngineOptions } from '../open-engine.js'
 import { toPositionalParameters } from '../sql/named-parameters.js'
 import { tablesNamed } from '../table-name.js'
+import { checkToolPolicyFields } from './check-tool-policy-fields.js'
 
 /**
  * `apply`'s second pass (SPEC §3.2): every connection opens (a PostgreSQL role
  * that could bypass row-level security or write is refused), every table,
  * column, measure expression, dataset query and tool query is checked by the
- * real engine, through the same guard as agents' SQL. Nothing is stored until
+ * real engine, through the same guard as agents' SQL (and the columns a tool's
+ * output policies name, against what its query returns). Nothing is stored until
  * all of it holds; every problem is reported at once.
  */
 export async function checkProjectCatalog(
@@ -56,12 +58,13 @@ export async function checkProjectCatalog(
       const engine = engines.get(tool.connection)
       if (engine === undefined) continue
       try {
-        const { sql } = toPositionalParameters(
+        const positional = toPositionalParameters(
           tool.sql,
           tool.parameters.map((p) => p.name),
         )
         // Declared SQL carries its own parameters; otherwise the same guard as an agent's SQL.
-        await engine.guard(sql, { allowParameters: true })
+        await engine.guard(positional.sql, { allowParameters: true })
+        await checkToolPolicyFields(engine, project, tool, `tools[${t}]`, positional, issue)
       } catch (error) {
         issue(`tools[${t}].sql`, reasonOf(error))
       }

@@ -5,6 +5,7 @@ import type { LoadedProject } from '../../data/project/loaded-project.js'
 import { findConnection } from '../../data/project/loaded-project.js'
 import { toPositionalParameters } from '../../data/sql/named-parameters.js'
 import { visibleConnections } from '../../authz/data-access.js'
+import { authorizeToolCall, compileToolPolicies, policyContext, shapeResult } from '../../authz/tool-policy.js'
 import { defineTool } from '../tool-definition.js'
 import type { ToolDefinition } from '../tool-definition.js'
 import { renderResult, responseFormat } from '../response-format.js'
@@ -55,6 +56,8 @@ function parameterSchema(parameter: ParameterDefinition): z.ZodType {
  * A custom SQL tool of a project (SPEC §3.2): its declared parameters are
  * validated with their constraints, then bound (never spliced) in place of
  * `$name`; the SQL passes the same guard as any other, with its own parameters.
+ * Its policies (SPEC §6) may refuse the call before the SQL runs and shape
+ * the rows it returns.
  */
 export function customTool(project: LoadedProject, definition: ToolFileDefinition): ToolDefinition {
   const shape: Record<string, z.ZodType> = {}
@@ -63,6 +66,7 @@ export function customTool(project: LoadedProject, definition: ToolFileDefinitio
     definition.sql,
     definition.parameters.map((p) => p.name),
   )
+  const policies = compileToolPolicies(project.definition, definition)
   return defineTool({
     name: definition.name,
     title: definition.title ?? definition.name,
@@ -79,7 +83,18 @@ export function customTool(project: LoadedProject, definition: ToolFileDefinitio
         throw new GatehouseError('NOT_FOUND', `Tool "${definition.name}" not found`)
       }
       const values = args as Record<string, unknown>
-      const result = await ctx.deps.data.use(project, connection, async (engine) => {
+      // Input policies, and which output policies hold, are decided before any SQL runs (SPEC §6).
+      const plan =
+        policies === undefined
+          ? undefined
+          : authorizeToolCall(
+              policies,
+              policyContext(
+                ctx.principal,
+                Object.fromEntries(definition.parameters.map((p) => [p.name, values[p.name]])),
+              ),
+            )
+      const rows = await ctx.deps.data.use(project, connection, async (engine) => {
         return engine.query(positional.sql, {
           guard: { allowParameters: true },
           maxRows: definition.max_rows ?? rowLimit(ctx, connection),
@@ -87,7 +102,12 @@ export function customTool(project: LoadedProject, definition: ToolFileDefinitio
           signal: querySignal(ctx, ctx.deps.limits.statementTimeoutMs),
         })
       })
-      return { structuredContent: { ...result }, text: renderResult(result, values.response_format as never) }
+      const result = plan === undefined ? rows : shapeResult(plan, rows)
+      return {
+        structuredContent: { ...result },
+        text: renderResult(result, values.response_format as never),
+        ...(plan !== undefined && plan.policies.length > 0 && { policies: plan.policies }),
+      }
     },
   })
 }

@@ -105,16 +105,18 @@ export function placePredicate(where: unknown, table: string, offset: number, va
 
 /**
  * The union of the alternatives' columns in table order. Each list is in table
- * order; a column only some lists hold goes after its predecessor in the list
- * that holds it (exact whenever one list holds all the columns).
+ * order; a column only some lists hold goes right after its predecessor in
+ * its list, else before its list's next known column, else last (exact
+ * whenever one list holds every column of the others).
  */
 export function visibleColumns(alternatives: readonly RowAlternative[]): string[] {
   const out: string[] = []
-  for (const alternative of alternatives) {
-    alternative.columns.forEach((column, i) => {
+  for (const { columns } of alternatives) {
+    columns.forEach((column, i) => {
       if (out.includes(column)) return
-      const before = i === 0 ? -1 : out.indexOf(alternative.columns[i - 1] as string)
-      out.splice(before + 1, 0, column)
+      if (i > 0) return out.splice(out.indexOf(columns[i - 1] as string) + 1, 0, column)
+      const next = columns.find((c) => out.includes(c))
+      out.splice(next === undefined ? out.length : out.indexOf(next), 0, column)
     })
   }
   return out

@@ -42,10 +42,12 @@ export async function rewritePostgresSql(
       detail: (error as Error).message,
     })
   }
-  const difference = firstDifference(rewrite.ast, await parse(text), '')
+  const reparsed = await parse(text).catch((error: Error) => error)
+  const difference =
+    reparsed instanceof Error ? `does not parse (${reparsed.message})` : firstDifference(rewrite.ast, reparsed, '')
   if (difference !== undefined) {
     throw new SqlRefusedError('The query cannot be run under row-level security (it could not be printed exactly)', {
-      detail: `${difference} differs in: ${text}`,
+      detail: `the reprint ${difference}: ${text}`,
     })
   }
   return { sql: text, params: [...userParams, ...rewrite.params], appliedRules: rewrite.appliedRules }
@@ -91,20 +93,24 @@ function rangeVars(value: unknown): { schemaname?: string; relname?: string }[] 
 /** Source positions, which a reprint moves. */
 const POSITIONS: ReadonlySet<string> = new Set([
   'location',
+  'name_location',
   'stmt_location',
   'stmt_len',
+  'list_start',
+  'list_end',
   'rexpr_list_start',
   'rexpr_list_end',
 ])
 
 /**
- * Where two ASTs differ, ignoring positions and the defaults libpg-query
- * leaves out (false, 0, '', []), or undefined when they are the same tree.
+ * Where two ASTs differ (`differs at <path>`), ignoring positions and the
+ * defaults libpg-query leaves out (false, 0, '', []); undefined when they are the same tree.
  */
 function firstDifference(a: unknown, b: unknown, path: string): string | undefined {
+  const here = `differs at ${path || 'the root'}`
   if (Array.isArray(a) || Array.isArray(b)) {
-    const [x, y] = [Array.isArray(a) ? a : [], Array.isArray(b) ? b : []]
-    if (x.length !== y.length) return path
+    const [x, y] = [a ?? [], b ?? []]
+    if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return here
     for (let i = 0; i < x.length; i++) {
       const d = firstDifference(x[i], y[i], `${path}[${i}]`)
       if (d !== undefined) return d
@@ -124,7 +130,7 @@ function firstDifference(a: unknown, b: unknown, path: string): string | undefin
     }
     return undefined
   }
-  return isDefault(a) && isDefault(b) ? undefined : a === b ? undefined : path
+  return (isDefault(a) && isDefault(b)) || a === b ? undefined : here
 }
 
 function isDefault(value: unknown): boolean {

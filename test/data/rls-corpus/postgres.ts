@@ -533,5 +533,10 @@ export const POSTGRES_RLS_CORPUS: readonly RlsCase[] = [
     expect: 'answer',
   },
   { label: '200 nested parentheses', sql: `SELECT sum(${parens(200)}) FROM orders`, expect: 'answer' },
+  {
+    label: 'an expression 500 operators deep',
+    sql: `SELECT count(*) FROM orders WHERE amount ${'+ 1 '.repeat(500)}> 100`,
+    expect: 'answer',
+  },
   { label: 'a UNION ALL of 60 selects', sql: longUnion.join(' UNION ALL '), expect: 'answer' },
 ]

@@ -1,4 +1,4 @@
-import type { Alias, Node, ResTarget } from 'libpg-query'
+import type { Alias, Node } from 'libpg-query'
 import { GatehouseError } from '../../../domain/errors.js'
 import type { RowAlternative, TableRestriction } from '../restrictions.js'
 
@@ -36,7 +36,7 @@ export function restrictedTable(
     const value = columnRef([table, column])
     // A cell is visible when one alternative admits both its row and its column.
     if (listing.length === alternatives.length || listing.some((p) => p === null)) {
-      return { ResTarget: { val: value } satisfies ResTarget }
+      return { ResTarget: { val: value } }
     }
     return {
       ResTarget: {

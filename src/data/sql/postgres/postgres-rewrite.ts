@@ -59,7 +59,7 @@ export function rewritePostgresSelect(
   const select = isBody(raw.stmt) ? raw.stmt.SelectStmt : undefined
   if (!isBody(select)) throw new SqlRefusedError('Only a single read-only SELECT statement is accepted')
   const rewriter = new PostgresRewriter(restrictions, predicates, options)
-  const stmt = { SelectStmt: rewriter.select(select, { ctes: new Set(), levels: [] }) }
+  const stmt = { SelectStmt: nestingLimited(() => rewriter.select(select, { ctes: new Set(), levels: [] })) }
   return {
     ast: { ...root, stmts: [{ ...raw, stmt }] } as ParseResult,
     params: rewriter.params,
@@ -269,6 +269,16 @@ class PostgresRewriter {
 
   #fields(body: Body, scope: Scope): Body {
     return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, this.#value(value, scope)]))
+  }
+}
+
+/** The rewrite recurses once per AST level: thousands of nested expressions end the stack, not the process. */
+export function nestingLimited<T>(work: () => T): T {
+  try {
+    return work()
+  } catch (error) {
+    if (error instanceof RangeError) throw new SqlRefusedError('The query is nested too deeply')
+    throw error
   }
 }
 

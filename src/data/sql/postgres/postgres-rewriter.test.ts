@@ -64,6 +64,14 @@ describe('rewritePostgresSql', () => {
     })
   })
 
+  it('refuses a query nested too deeply for the stack, as an error of the query', async () => {
+    const sql = `SELECT 1 FROM orders WHERE id = 1 ${'+ 1 '.repeat(3000)}`
+    await expect(rewritePostgresSql(sql, restrictionsWith('tenant_id = $1'), options)).rejects.toMatchObject({
+      code: 'SQL_REFUSED',
+      message: 'The query is nested too deeply',
+    })
+  })
+
   it.each([
     ['a second statement', 'true; DROP TABLE orders'],
     ['a trailing clause', 'true ORDER BY 1'],

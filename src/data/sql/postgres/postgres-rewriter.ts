@@ -4,7 +4,7 @@ import { GatehouseError } from '../../../domain/errors.js'
 import type { ConnectionRestrictions, RewrittenQuery } from '../restrictions.js'
 import { SqlRefusedError } from '../sql-refused-error.js'
 import { parsePostgres } from './postgres-parser.js'
-import { rewritePostgresSelect } from './postgres-rewrite.js'
+import { nestingLimited, rewritePostgresSelect } from './postgres-rewrite.js'
 
 export interface PostgresRewriterOptions {
   /** The database name, accepted as a three-part qualifier. */
@@ -17,17 +17,27 @@ export interface PostgresRewriterOptions {
 
 /**
  * Parses one SELECT (libpg-query), applies the principal's restrictions
- * (`rewritePostgresSelect`) and prints it back (pgsql-deparser). The printed
- * SQL is parsed again and must give the same tree: a deparser slip (a lost
- * parenthesis, a misquoted name) would change what the query reads, so any
- * difference refuses the query instead.
+ * (`rewritePostgresSelect`) and prints it back (pgsql-deparser).
  */
 export async function rewritePostgresSql(
   sql: string,
   restrictions: ConnectionRestrictions,
   options: PostgresRewriterOptions,
 ): Promise<RewrittenQuery> {
-  const ast = await parsePostgres(sql)
+  return rewriteParsedPostgres(await parsePostgres(sql), restrictions, options)
+}
+
+/**
+ * `rewritePostgresSql` for a query already parsed (by `parsePostgres`, for the
+ * guard). The printed SQL is parsed again and must give the same tree: a
+ * deparser slip (a lost parenthesis, a dropped clause) would change what the
+ * query reads, so any difference refuses the query instead.
+ */
+export async function rewriteParsedPostgres(
+  ast: unknown,
+  restrictions: ConnectionRestrictions,
+  options: PostgresRewriterOptions,
+): Promise<RewrittenQuery> {
   const userParams = options.params ?? []
   const rewrite = rewritePostgresSelect(ast, restrictions, await parsePredicates(ast, restrictions, options), {
     database: options.database,
@@ -36,15 +46,18 @@ export async function rewritePostgresSql(
   })
   let text: string
   try {
-    text = deparseSync(rewrite.ast, { pretty: false })
+    text = nestingLimited(() => deparseSync(rewrite.ast, { pretty: false }))
   } catch (error) {
+    if (error instanceof SqlRefusedError) throw error
     throw new SqlRefusedError('The query cannot be run under row-level security (it could not be printed)', {
       detail: (error as Error).message,
     })
   }
   const reparsed = await parse(text).catch((error: Error) => error)
   const difference =
-    reparsed instanceof Error ? `does not parse (${reparsed.message})` : firstDifference(rewrite.ast, reparsed, '')
+    reparsed instanceof Error
+      ? `does not parse (${reparsed.message})`
+      : nestingLimited(() => firstDifference(rewrite.ast, reparsed, ''))
   if (difference !== undefined) {
     throw new SqlRefusedError('The query cannot be run under row-level security (it could not be printed exactly)', {
       detail: `the reprint ${difference}: ${text}`,
@@ -64,7 +77,7 @@ async function parsePredicates(
   options: PostgresRewriterOptions,
 ): Promise<Map<string, unknown>> {
   const sqls = new Set<string>()
-  for (const ref of rangeVars(ast)) {
+  for (const ref of nestingLimited(() => rangeVars(ast))) {
     const key = `${ref.schemaname ?? options.defaultSchema}.${ref.relname ?? ''}`
     for (const alternative of restrictions.tables.get(key)?.alternatives ?? []) {
       if (alternative.predicate !== null) sqls.add(alternative.predicate.sql)

@@ -64,6 +64,24 @@ export const POSTGRES_RLS_CORPUS: readonly RlsCase[] = [
   { label: 'the tenants a query can see', sql: 'SELECT DISTINCT tenant_id FROM orders', expect: 'answer' },
   { label: 'no table at all', sql: "SELECT 1 AS one, 'x' AS x", expect: 'answer' },
 
+  { label: 'a whole-row test', sql: 'SELECT count(*) FROM customers c WHERE c IS NOT NULL', expect: 'answer' },
+  { label: 'a field of a whole row', sql: 'SELECT (c).name FROM customers c', expect: 'answer' },
+  { label: 'a hidden field of a whole row', sql: 'SELECT (c).email FROM customers c', expect: emailVisible },
+  { label: 'functional notation for a column', sql: 'SELECT name(c) FROM customers c', expect: 'refuse' },
+  { label: 'rows aggregated as JSON', sql: 'SELECT json_agg(c ORDER BY c.id) FROM customers c', expect: 'answer' },
+  { label: 'LIMIT and OFFSET', sql: 'SELECT id FROM orders ORDER BY id LIMIT 5 OFFSET 2', expect: 'answer' },
+  { label: 'a quoted mixed-case alias', sql: 'SELECT "O".id FROM orders "O"', expect: 'answer' },
+  {
+    label: 'a list of another tenant’s ids',
+    sql: 'SELECT id, name FROM customers WHERE id IN (201, 202, 203, 204, 205)',
+    expect: 'answer',
+  },
+  {
+    label: 'other tenants’ products (their price only where the first policy admits them)',
+    sql: 'SELECT name, category, price FROM products WHERE tenant_id <> 1',
+    expect: 'answer',
+  },
+
   // joins
   {
     label: 'an inner join (orders of another tenant’s customer drop out)',
@@ -127,6 +145,22 @@ export const POSTGRES_RLS_CORPUS: readonly RlsCase[] = [
     label: 'two tables of the same name in two schemas, unaliased',
     sql: 'SELECT count(*) FROM public.orders, sales.orders',
     expect: 'refuse',
+  },
+
+  {
+    label: 'an anti-join through LEFT JOIN … IS NULL',
+    sql: 'SELECT c.id FROM customers c LEFT JOIN orders o ON o.customer_id = c.id WHERE o.id IS NULL',
+    expect: 'answer',
+  },
+  {
+    label: 'a table naturally joined to itself',
+    sql: 'SELECT count(*) FROM customers NATURAL JOIN customers c2',
+    expect: 'answer',
+  },
+  {
+    label: 'a hidden table in a lateral join',
+    sql: 'SELECT count(*) FROM tenants t, LATERAL (SELECT * FROM audit_log a WHERE a.tenant_id = t.id) x',
+    expect: auditVisible,
   },
 
   // aggregates
@@ -282,6 +316,23 @@ export const POSTGRES_RLS_CORPUS: readonly RlsCase[] = [
             UNION ALL
             SELECT 'order', o.id, w.depth + 1 FROM walk w JOIN orders o ON o.customer_id = w.id WHERE w.depth < 1)
           SELECT kind, count(*) FROM walk GROUP BY kind`,
+    expect: 'answer',
+  },
+
+  {
+    label: 'a CTE read twice',
+    sql: 'WITH t AS (SELECT * FROM orders) SELECT count(*) FROM t a JOIN t b ON a.customer_id = b.customer_id',
+    expect: 'answer',
+  },
+  {
+    label: 'a recursive CTE inside a scalar subquery',
+    sql: `SELECT (WITH RECURSIVE r(n) AS (SELECT count(*) FROM orders UNION ALL SELECT n - 1 FROM r WHERE n > 25)
+                  SELECT min(n) FROM r) AS m`,
+    expect: 'answer',
+  },
+  {
+    label: 'GROUP BY an expression, ORDER BY an alias',
+    sql: "SELECT date_trunc('month', ordered_at) AS m, sum(amount) AS s FROM orders GROUP BY 1 ORDER BY s DESC",
     expect: 'answer',
   },
 
@@ -465,6 +516,23 @@ export const POSTGRES_RLS_CORPUS: readonly RlsCase[] = [
     sql: 'SELECT * FROM tenants WHERE 1 / (id - 2) <> 0',
     expect: 'answer',
   },
+
+  {
+    label: 'a probe through a CTE named like the table',
+    sql: 'WITH orders AS (SELECT * FROM orders) SELECT count(*) FROM orders WHERE 1 / (tenant_id - 2) = -1',
+    expect: 'answer',
+  },
+  {
+    label: 'a probe on another schema’s table',
+    sql: 'SELECT count(*) FROM sales.orders WHERE 1 / (tenant_id - 2) <> 0',
+    expect: 'answer',
+  },
+  {
+    label: 'a probe in GROUP BY',
+    sql: 'SELECT 1 / (tenant_id - 2) AS x, count(*) FROM orders GROUP BY 1',
+    expect: 'answer',
+  },
+  { label: 'EXISTS on a hidden table', sql: 'SELECT EXISTS (SELECT 1 FROM audit_log) AS e', expect: auditVisible },
 
   // comments, quoting and case
   {

@@ -53,10 +53,14 @@ export class ToolRunner {
     let result: ToolCallResult
     let error: unknown
     let policies: readonly string[] | undefined
+    let rows: number | undefined
     try {
       const output = await tool.run(args, { principal, signal, deps: this.#deps })
       result = { content: [{ type: 'text', text: output.text }], structuredContent: output.structuredContent }
       policies = output.policies
+      // Data results say how many rows they returned (SPEC §8: rows returned is part of the record).
+      const rowCount = (output.structuredContent as { row_count?: unknown } | undefined)?.row_count
+      if (typeof rowCount === 'number') rows = rowCount
     } catch (caught) {
       error = caught
       result = toolErrorResult(caught)
@@ -79,6 +83,7 @@ export class ToolRunner {
             reason: error.message,
           }),
         ...(policies !== undefined && policies.length > 0 && { policies }),
+        ...(rows !== undefined && { rows }),
         duration_ms: Math.round(durationMs * 1000) / 1000,
         principal: auditedPrincipal(principal),
         ...(meta.ip !== undefined && { ip: meta.ip }),

@@ -145,7 +145,12 @@ describe.each(DATA_ENGINES)('tool policies on %s', (engine) => {
       reason: 'Only admins may list more than 50',
     })
     const masked = records.find((r) => (r.arguments as { limit?: number }).limit === 2)
-    expect(masked).toMatchObject({ tool: 'top_customers', decision: 'allow', policies: ['top_customers.output[0]'] })
+    expect(masked).toMatchObject({
+      tool: 'top_customers',
+      decision: 'allow',
+      policies: ['top_customers.output[0]'],
+      rows: 2,
+    })
     expect(masked).not.toHaveProperty('policy')
     expect(records.find((r) => r.tool === 'customer_directory')).toMatchObject({
       decision: 'allow',

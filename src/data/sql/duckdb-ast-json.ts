@@ -8,12 +8,75 @@
  */
 export const DUCKDB_JSON_NUMBER = '\u0000number'
 
-const TOKENS = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g
 const NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const COMMA = 0x2c
+const LOCATION = '"query_location":'
 
+/**
+ * Source positions (`query_location`) are left out: they point into text
+ * that the rewrite replaces, they are optional, and there are many of them.
+ * A scanner rather than a regular expression: ASTs of long queries run to
+ * megabytes.
+ */
 export function readDuckDbAstJson(json: string): unknown {
-  // Strings are matched whole, so a digit inside one is never taken for a number.
-  return JSON.parse(json.replace(TOKENS, (token) => (token.startsWith('"') ? token : `{"\\u0000number":"${token}"}`)))
+  const parts: string[] = []
+  let last = 0
+  let i = 0
+  while (i < json.length) {
+    const c = json.charCodeAt(i)
+    if (c === QUOTE) {
+      // A string followed by a colon is a key: no string value can hide a position or a number.
+      if (json.startsWith(LOCATION, i) && isDigit(json.charCodeAt(i + LOCATION.length))) {
+        const end = numberEnd(json, i + LOCATION.length)
+        if (json.charCodeAt(end) === COMMA) {
+          parts.push(json.slice(last, i))
+          last = i = end + 1
+          continue
+        }
+        if (json.charCodeAt(i - 1) === COMMA) {
+          parts.push(json.slice(last, i - 1))
+          last = i = end
+          continue
+        }
+      }
+      i = stringEnd(json, i)
+    } else if (c === 0x2d || isDigit(c)) {
+      const end = numberEnd(json, i)
+      parts.push(json.slice(last, i), '{"\\u0000number":"', json.slice(i, end), '"}')
+      last = i = end
+    } else i += 1
+  }
+  parts.push(json.slice(last))
+  return JSON.parse(parts.join(''))
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39
+}
+
+/** Past a number's last character: digits, sign, point and exponent. */
+function numberEnd(json: string, start: number): number {
+  let i = start + 1
+  for (; i < json.length; i++) {
+    const c = json.charCodeAt(i)
+    if (!isDigit(c) && c !== 0x2e && c !== 0x65 && c !== 0x45 && c !== 0x2b && c !== 0x2d) break
+  }
+  return i
+}
+
+/** Past a string's closing quote: the first quote after `start` not escaped by an odd run of backslashes. */
+function stringEnd(json: string, start: number): number {
+  let i = start + 1
+  for (;;) {
+    const quote = json.indexOf('"', i)
+    if (quote === -1) return json.length
+    let backslashes = 0
+    while (json.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes += 1
+    i = quote + 1
+    if (backslashes % 2 === 0) return i
+  }
 }
 
 export function writeDuckDbAstJson(value: unknown): string {

@@ -590,12 +590,12 @@ function renumber(value: unknown, offset: number, predicate: RowPredicate): unkn
 function unionColumns(alternatives: readonly RowAlternative[], catalogOrder: readonly string[] | undefined): string[] {
   const union: string[] = []
   for (const alternative of alternatives) {
-    let after = -1
-    for (const column of alternative.columns) {
-      const at = union.indexOf(column)
-      if (at === -1) union.splice(++after, 0, column)
-      else after = at
-    }
+    alternative.columns.forEach((column, i) => {
+      if (union.includes(column)) return
+      // Before the next of this alternative's columns already placed, else last: each list keeps its order.
+      const next = alternative.columns.slice(i + 1).find((c) => union.includes(c))
+      union.splice(next === undefined ? union.length : union.indexOf(next), 0, column)
+    })
   }
   if (catalogOrder === undefined) return union
   const position = new Map(catalogOrder.map((c, i) => [c.toLowerCase(), i]))

@@ -793,6 +793,16 @@ export const RLS_CORPUS: readonly RlsCorpusQuery[] = [
     sql: 'SELECT count(*) FROM orders WHERE 1 / (tenant_id - 3) < 0 OR 1 // (tenant_id - 3) IS NULL',
     expect: 'answer',
   },
+  {
+    id: 'IS TRUE, which DuckDB writes in another form',
+    sql: 'SELECT count(*) FROM orders WHERE (amount > 100) IS TRUE',
+    expect: 'answer',
+  },
+  {
+    id: 'numbers a double would round',
+    sql: 'SELECT count(*), 9007199254740993 AS big, 0.1 + 0.2 AS d, 12345678901234567890123 AS huge FROM orders WHERE id < 9007199254740993',
+    expect: 'answer',
+  },
   { id: 'TRY_CAST', sql: 'SELECT count(*) FROM orders WHERE TRY_CAST(note AS INTEGER) IS NULL', expect: 'answer' },
 
   // What the guard refuses before any rewriting
@@ -823,6 +833,54 @@ export const RLS_CORPUS: readonly RlsCorpusQuery[] = [
           UNPIVOT (v FOR k IN (amount, status))`,
     expect: 'answer',
     engines: DUCKDB,
+  },
+
+  {
+    id: 'PIVOT without its values',
+    sql: 'PIVOT orders ON status USING sum(amount) GROUP BY region',
+    expect: 'refuse',
+    note: 'DuckDB runs it as two statements (the first reads the values)',
+    engines: DUCKDB,
+  },
+  { id: 'column aliases on a table', sql: 'SELECT a, b FROM tenants AS t(a, b)', expect: 'answer' },
+  { id: 'one table twice without aliases', sql: 'SELECT count(*) FROM tenants, tenants', expect: 'answer' },
+  {
+    id: 'qualified column grouped by an expression',
+    sql: "SELECT main.orders.region || '!' FROM main.orders GROUP BY main.orders.region || '!'",
+    expect: 'answer',
+  },
+  {
+    id: 'DISTINCT ON',
+    sql: 'SELECT DISTINCT ON (region) region, id FROM orders ORDER BY region, id',
+    expect: 'answer',
+  },
+  { id: 'ORDER BY ALL', sql: 'SELECT region, status FROM orders ORDER BY ALL', expect: 'answer' },
+  {
+    id: 'COLUMNS matching only a hidden column',
+    sql: "SELECT COLUMNS('^email$') FROM customers",
+    expect: 'refuse',
+    except: ['tenant2', 'analyst'],
+    tags: ['missing'],
+  },
+  {
+    id: 'qualified EXCLUDE of a hidden column',
+    sql: 'SELECT c.* EXCLUDE (email) FROM customers c',
+    expect: 'answer',
+    except: T1,
+    tags: ['missing'],
+  },
+  {
+    id: 'a schema-qualified name whose table an alias shadows',
+    sql: 'SELECT main.orders.id FROM main.orders, customers AS orders',
+    expect: 'refuse',
+    note: 'once main.orders is a subquery named orders, main.orders.id could only become the ambiguous orders.id',
+  },
+  {
+    id: 'a schema-qualified outer name shadowed by an inner alias',
+    sql: `SELECT (SELECT count(*) FROM customers AS orders WHERE orders.id = main.orders.customer_id)
+          FROM main.orders`,
+    expect: 'refuse',
+    note: 'rewritten as orders.customer_id, the name would bind to the inner alias: refused rather than changed',
   },
 
   // Very long and deeply nested input

@@ -1,6 +1,6 @@
 import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api'
 import { GatehouseError } from '../../../domain/errors.js'
-import { duckDbJsonNumberText, readDuckDbAstJson, writeDuckDbAstJson } from '../../sql/duckdb-ast-json.js'
+import { readDuckDbAstJson, writeDuckDbAstJson } from '../../sql/duckdb-ast-json.js'
 import { guardDuckDbSelect } from '../../sql/duckdb-guard.js'
 import type { GuardOptions } from '../../sql/duckdb-guard.js'
 import {
@@ -12,6 +12,7 @@ import {
 } from '../../sql/duckdb-rewrite.js'
 import type { DuckDbPredicateAsts, DuckDbRewrite, DuckDbRewriteOptions } from '../../sql/duckdb-rewrite.js'
 import type { ConnectionRestrictions, RewrittenQuery, TableRestriction } from '../../sql/restrictions.js'
+import { sameDuckDbAst } from '../../sql/duckdb-same-ast.js'
 import { SqlRefusedError } from '../../sql/sql-refused-error.js'
 
 export interface DuckDbRewriteInput {
@@ -38,6 +39,8 @@ interface Catalog {
 interface Codec {
   readonly serialize: DuckDBPreparedStatement
   readonly deserialize: DuckDBPreparedStatement
+  /** Writes a tree as SQL and parses that SQL again, in one round trip. */
+  readonly writeBack: DuckDBPreparedStatement
 }
 
 /**
@@ -48,42 +51,79 @@ interface Codec {
  * rules (parsed forms, rules checked against their tables) holds while the
  * file is open. Every call takes a connection of the engine's pool.
  */
+/** What one query and one shape of restrictions rewrite to; the rules' values are not part of it. */
+interface Plan {
+  /** The query's tree, as rewritten (the normalized form, when the first did not parse back). */
+  readonly ast: unknown
+  readonly names: ReadonlyMap<unknown, string>
+  /** Undefined when the query reads no table: it runs as written. */
+  readonly sql: string | undefined
+}
+
+const PLAN_CACHE_SIZE = 1000
+
 export class DuckDbRewriter {
   readonly #predicates = new Map<string, unknown>()
   readonly #checkedTables = new Set<string>()
   readonly #codecs = new WeakMap<DuckDBConnection, Promise<Codec>>()
+  readonly #plans = new Map<string, Plan>()
   #catalog: Promise<Catalog> | undefined
 
   async rewrite(connection: DuckDBConnection, input: DuckDbRewriteInput): Promise<RewrittenQuery> {
     const userParams = input.params ?? []
     const catalog = await this.#readCatalog(connection)
     const predicates = await this.#parsePredicates(connection, input.restrictions)
-    const base = { database: catalog.database, parameterCount: userParams.length, tableColumns: catalog.columns }
-    const attempt = async (ast: unknown) => {
-      const options: DuckDbRewriteOptions = { ...base, expressionNames: await this.#names(connection, ast) }
+    const options = { database: catalog.database, parameterCount: userParams.length, tableColumns: catalog.columns }
+    // The rules' values are bound, never written into the SQL: a plan serves every principal whose
+    // restrictions have the same shape (tables, policies, rules, columns, rule texts, value counts).
+    const key = planKey(input, userParams.length)
+    let plan = this.#plans.get(key)
+    if (plan === undefined) {
+      plan = await this.#plan(connection, input, predicates, options)
+      if (this.#plans.size >= PLAN_CACHE_SIZE) this.#plans.delete(this.#plans.keys().next().value ?? '')
+      this.#plans.set(key, plan)
+    }
+    if (plan.sql === undefined) return { sql: input.sql, params: userParams, appliedRules: [] }
+    const result = rewriteDuckDbSelect(plan.ast, input.restrictions, predicates, {
+      ...options,
+      expressionNames: plan.names,
+    })
+    return { sql: plan.sql, params: [...userParams, ...result.values], appliedRules: result.appliedRules }
+  }
+
+  async #plan(
+    connection: DuckDBConnection,
+    input: DuckDbRewriteInput,
+    predicates: DuckDbPredicateAsts,
+    base: DuckDbRewriteOptions,
+  ): Promise<Plan> {
+    const attempt = async (ast: unknown): Promise<Plan & { readsTables: boolean }> => {
+      const names = await this.#names(connection, ast)
+      const options: DuckDbRewriteOptions = { ...base, expressionNames: names }
       const result = rewriteDuckDbSelect(ast, input.restrictions, predicates, options)
+      // A query that reads no table runs as it was written: there is nothing to restrict.
+      if (result.tables.length === 0) return { ast, names, sql: undefined, readsTables: false }
       await this.#checkTables(connection, result.tables, predicates, options)
-      return { result, sql: await this.#writeBack(connection, result) }
+      return { ast, names, sql: await this.#writeBack(connection, result), readsTables: true }
+    }
+    const visible = { database: base.database, tables: new Set(input.restrictions.tables.keys()) }
+    const parse = async (sql: string) => {
+      const ast = await this.#serialize(connection, sql)
+      if (input.guard !== undefined) guardDuckDbSelect(ast, visible, input.guard)
+      return ast
     }
     // Parsed here rather than taken from the guard, whose tree has rounded numbers (see duckdb-ast-json.ts).
-    const ast = await this.#serialize(connection, input.sql)
-    if (input.guard !== undefined) {
-      guardDuckDbSelect(
-        ast,
-        { database: catalog.database, tables: new Set(input.restrictions.tables.keys()) },
-        input.guard,
-      )
-    }
-    let { result, sql } = await attempt(ast)
-    if (sql === undefined) {
-      // A few constructs are written in a form that parses to an equivalent but different tree
-      // (`x IS TRUE`); written once more, they parse back unchanged.
-      ;({ result, sql } = await attempt(await this.#serialize(connection, await this.#deserialize(connection, ast))))
-    }
-    if (sql === undefined) {
+    const ast = await parse(input.sql)
+    const first = await attempt(ast)
+    if (!first.readsTables || first.sql !== undefined) return first
+    // A few constructs are written in a form that parses to a different tree (`x IS TRUE`; a double
+    // written `1e2` becomes the decimal `100.0`); the query DuckDB writes for the tree is rewritten
+    // instead, guarded again, and parses back unchanged.
+    const second = await attempt(await parse(await this.#deserialize(connection, ast)))
+    if (second.sql === undefined) {
       throw new SqlRefusedError('This query cannot be rewritten safely: write it another way')
     }
-    return { sql, params: [...userParams, ...result.values], appliedRules: result.appliedRules }
+    return second
   }
 
   /**
@@ -92,9 +132,10 @@ export class DuckDbRewriter {
    * produced, whatever quirks `json_deserialize_sql` has.
    */
   async #writeBack(connection: DuckDBConnection, result: DuckDbRewrite): Promise<string | undefined> {
-    const sql = await this.#deserialize(connection, result.ast)
-    const reparsed = await this.#serialize(connection, sql)
-    return sameDuckDbAst(reparsed, result.ast) ? sql : undefined
+    const { writeBack } = await this.#codec(connection)
+    writeBack.bindVarchar(1, writeDuckDbAstJson(result.ast))
+    const [sql, reparsed] = ((await writeBack.runAndReadAll()).getRows()[0] ?? []).map(String)
+    return sameDuckDbAst(readDuckDbAstJson(reparsed ?? '{}'), result.ast) ? sql : undefined
   }
 
   /** The name DuckDB gives each unnamed expression the rewrite could rename: its text, as DuckDB writes it. */
@@ -193,79 +234,20 @@ export class DuckDbRewriter {
       codec = Promise.all([
         connection.prepare('SELECT json_serialize_sql($1::VARCHAR)'),
         connection.prepare('SELECT json_deserialize_sql($1::JSON)'),
-      ]).then(([serialize, deserialize]) => ({ serialize, deserialize }))
+        connection.prepare('SELECT s, json_serialize_sql(s) FROM (SELECT json_deserialize_sql($1::JSON) AS s)'),
+      ]).then(([serialize, deserialize, writeBack]) => ({ serialize, deserialize, writeBack }))
       this.#codecs.set(connection, codec)
     }
     return codec
   }
 }
 
-/**
- * Whether two `json_serialize_sql` trees are the same query: source positions
- * and the order of `named_param_map` aside, and with DuckDB's way of writing a
- * VALUES list (as `(SELECT * FROM (VALUES …) AS valueslist)`, one more
- * wrapper each time it is parsed) folded back.
- */
-export function sameDuckDbAst(a: unknown, b: unknown): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b))
-}
-
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical)
-  const number = duckDbJsonNumberText(value)
-  if (number !== undefined) return { number }
-  if (typeof value !== 'object' || value === null) return value
-  const node = value as Record<string, unknown>
-  const out: Record<string, unknown> = {}
-  for (const key of Object.keys(node).sort()) {
-    if (key === 'query_location') continue
-    out[key] = key === 'named_param_map' ? sortedParams(node[key]) : canonical(node[key])
-  }
-  return isValuesWrapper(out) ? (out.subquery as { node: { from_table: unknown } }).node.from_table : out
-}
-
-function sortedParams(value: unknown): unknown {
-  if (!Array.isArray(value)) return value
-  return [...(value as { key: string }[])].sort((x, y) => x.key.localeCompare(y.key)).map(canonical)
-}
-
-/** `SELECT * FROM <from_table>`, nothing else, as `json_serialize_sql` writes it (from_table left out). */
-const PLAIN_STAR_SELECT = JSON.stringify(
-  canonical({
-    type: 'SELECT_NODE',
-    modifiers: [],
-    cte_map: { map: [] },
-    select_list: [
-      {
-        class: 'STAR',
-        type: 'STAR',
-        alias: '',
-        relation_name: '',
-        exclude_list: [],
-        replace_list: [],
-        columns: false,
-        expr: null,
-        qualified_exclude_list: [],
-        rename_list: [],
-      },
-    ],
-    where_clause: null,
-    group_expressions: [],
-    group_sets: [],
-    aggregate_handling: 'STANDARD_HANDLING',
-    having: null,
-    sample: null,
-    qualify: null,
-  }),
-)
-
-function isValuesWrapper(node: Record<string, unknown>): boolean {
-  if (node.type !== 'SUBQUERY' || node.alias !== 'valueslist' || node.sample !== null) return false
-  if (!Array.isArray(node.column_name_alias) || node.column_name_alias.length !== 0) return false
-  const { from_table: from, ...select } = ((node.subquery as { node?: unknown } | undefined)?.node ?? {}) as Record<
-    string,
-    unknown
-  >
-  const list = from as Record<string, unknown> | undefined
-  return list?.type === 'EXPRESSION_LIST' && list.alias === 'valueslist' && JSON.stringify(select) === PLAIN_STAR_SELECT
+function planKey(input: DuckDbRewriteInput, parameterCount: number): string {
+  const shape = [...input.restrictions.tables].map(([key, table]) => [
+    key,
+    table.schema,
+    table.table,
+    table.alternatives.map((a) => [a.policy, a.rules, a.columns, a.predicate?.sql ?? null, a.predicate?.values.length]),
+  ])
+  return JSON.stringify([input.sql, parameterCount, input.guard ?? null, shape])
 }

@@ -1,192 +1,28 @@
 import { describe, expect, it } from 'vitest'
 import {
-  duckDbExpressionsToName,
-  duckDbPredicateFromAst,
-  duckDbRestrictedTable,
-  rewriteDuckDbSelect,
-} from './duckdb-rewrite.js'
+  as,
+  col,
+  cte,
+  derived,
+  eq,
+  int,
+  join,
+  param,
+  recursive,
+  render,
+  select,
+  star,
+  statement,
+  sub,
+  table,
+  union,
+  window,
+} from '../../../test/support/duckdb-ast.js'
+import type { N } from '../../../test/support/duckdb-ast.js'
+import { duckDbExpressionsToName } from './duckdb-expression-names.js'
+import { duckDbRestrictedTable, rewriteDuckDbSelect } from './duckdb-rewrite.js'
 import type { DuckDbRewriteOptions } from './duckdb-rewrite.js'
 import type { ConnectionRestrictions, RowAlternative, TableRestriction } from './restrictions.js'
-
-// Builders for the shapes `json_serialize_sql` writes (DuckDB 1.5), and a small renderer to read the results by.
-type N = Record<string, unknown>
-const col = (...names: string[]): N => ({ class: 'COLUMN_REF', type: 'COLUMN_REF', alias: '', column_names: names })
-const int = (value: number): N => ({
-  class: 'CONSTANT',
-  type: 'VALUE_CONSTANT',
-  alias: '',
-  value: { type: { id: 'INTEGER', type_info: null }, is_null: false, value },
-})
-const param = (n: number): N => ({ class: 'PARAMETER', type: 'VALUE_PARAMETER', alias: '', identifier: String(n) })
-const eq = (left: N, right: N): N => ({ class: 'COMPARISON', type: 'COMPARE_EQUAL', alias: '', left, right })
-const as = (expression: N, alias: string): N => ({ ...expression, alias })
-const star = (relation = '', qualifiedExclude: N[] = []): N => ({
-  class: 'STAR',
-  type: 'STAR',
-  alias: '',
-  relation_name: relation,
-  exclude_list: [],
-  replace_list: [],
-  columns: false,
-  expr: null,
-  qualified_exclude_list: qualifiedExclude,
-  rename_list: [],
-})
-const table = (name: string, { schema = '', catalog = '', alias = '' } = {}): N => ({
-  type: 'BASE_TABLE',
-  alias,
-  sample: null,
-  schema_name: schema,
-  table_name: name,
-  column_name_alias: [],
-  catalog_name: catalog,
-  at_clause: null,
-})
-const join = (left: N, right: N, condition: N | null = null): N => ({
-  type: 'JOIN',
-  alias: '',
-  sample: null,
-  left,
-  right,
-  condition,
-  join_type: 'INNER',
-  ref_type: condition === null ? 'CROSS' : 'REGULAR',
-  using_columns: [],
-  delim_flipped: false,
-  duplicate_eliminated_columns: [],
-})
-const cte = (name: string, node: N): N => ({
-  key: name,
-  value: {
-    aliases: [],
-    query: { node, named_param_map: [] },
-    materialized: 'CTE_MATERIALIZE_DEFAULT',
-    key_targets: [],
-  },
-})
-const select = (parts: { list?: N[]; from?: N; where?: N | null; having?: N | null; ctes?: N[] } = {}): N => ({
-  type: 'SELECT_NODE',
-  modifiers: [],
-  cte_map: { map: parts.ctes ?? [] },
-  select_list: parts.list ?? [star()],
-  from_table: parts.from ?? { type: 'EMPTY', alias: '', sample: null },
-  where_clause: parts.where ?? null,
-  group_expressions: [],
-  group_sets: [],
-  aggregate_handling: 'STANDARD_HANDLING',
-  having: parts.having ?? null,
-  sample: null,
-  qualify: null,
-})
-const union = (left: N, right: N): N => ({
-  type: 'SET_OPERATION_NODE',
-  modifiers: [],
-  cte_map: { map: [] },
-  setop_type: 'UNION',
-  setop_all: true,
-  left,
-  right,
-})
-const recursive = (name: string, left: N, right: N): N => ({
-  type: 'RECURSIVE_CTE_NODE',
-  modifiers: [],
-  cte_map: { map: [] },
-  cte_name: name,
-  union_all: true,
-  left,
-  right,
-  aliases: [],
-  key_targets: [],
-})
-const sub = (node: N, kind = 'SCALAR', child: N | null = null): N => ({
-  class: 'SUBQUERY',
-  type: 'SUBQUERY',
-  alias: '',
-  subquery_type: kind,
-  subquery: { node, named_param_map: [] },
-  child,
-  comparison_type: kind === 'ANY' ? 'COMPARE_EQUAL' : 'INVALID',
-})
-const derived = (node: N, alias: string): N => ({
-  type: 'SUBQUERY',
-  alias,
-  sample: null,
-  subquery: { node, named_param_map: [] },
-  column_name_alias: [],
-})
-const window = (fn: string, partitions: N[]): N => ({
-  class: 'WINDOW',
-  type: 'WINDOW_AGGREGATE',
-  alias: '',
-  function_name: fn,
-  schema: '',
-  catalog: '',
-  children: [],
-  partitions,
-  orders: [],
-  filter_expr: null,
-})
-const statement = (node: N): N => ({ error: false, statements: [{ node, named_param_map: [] }] })
-
-/** Enough SQL to read a rewritten tree by (not DuckDB's own writer, which the engine tests use). */
-function render(value: unknown): string {
-  const n = value as N
-  const named = (text: string) => (n.alias === '' || n.alias === undefined ? text : `${text} AS ${String(n.alias)}`)
-  const list = (items: unknown) => (items as unknown[]).map(render).join(', ')
-  if (Array.isArray((n as { statements?: unknown }).statements)) {
-    return render(((n.statements as N[])[0] as N).node)
-  }
-  switch (n.class ?? n.type) {
-    case 'SELECT_NODE': {
-      const ctes = ((n.cte_map as N).map as N[]).map(
-        (e) => `${String(e.key)} AS (${render(((e.value as N).query as N).node)})`,
-      )
-      const from = (n.from_table as N).type === 'EMPTY' ? '' : ` FROM ${render(n.from_table)}`
-      const where = n.where_clause === null ? '' : ` WHERE ${render(n.where_clause)}`
-      const having = n.having === null ? '' : ` HAVING ${render(n.having)}`
-      return `${ctes.length > 0 ? `WITH ${ctes.join(', ')} ` : ''}SELECT ${list(n.select_list)}${from}${where}${having}`
-    }
-    case 'SET_OPERATION_NODE':
-      return `${render(n.left)} UNION ALL ${render(n.right)}`
-    case 'RECURSIVE_CTE_NODE':
-      return `${render(n.left)} UNION ALL ${render(n.right)}`
-    case 'BASE_TABLE':
-      return named([n.catalog_name, n.schema_name, n.table_name].filter((p) => p !== '').join('.'))
-    case 'JOIN':
-      return `${render(n.left)} JOIN ${render(n.right)}${n.condition === null ? '' : ` ON ${render(n.condition)}`}`
-    case 'COLUMN_REF':
-      return named((n.column_names as string[]).join('.'))
-    case 'CONSTANT':
-      return String((n.value as N).is_null === true ? 'NULL' : (n.value as N).value)
-    case 'PARAMETER':
-      return `$${String(n.identifier)}`
-    case 'COMPARISON':
-      return `${render(n.left)} = ${render(n.right)}`
-    case 'CONJUNCTION':
-      return `(${(n.children as unknown[]).map(render).join(' OR ')})`
-    case 'CASE': {
-      const [check] = n.case_checks as N[]
-      return named(`CASE WHEN ${render(check?.when_expr)} THEN ${render(check?.then_expr)} END`)
-    }
-    case 'STAR': {
-      const excluded = (n.qualified_exclude_list as N[]).map((q) =>
-        [q.catalog, q.schema, q.table, q.column].filter((p) => p !== '').join('.'),
-      )
-      return `${n.relation_name === '' ? '*' : `${String(n.relation_name)}.*`}${excluded.length > 0 ? ` EXCLUDE (${excluded.join(', ')})` : ''}`
-    }
-    case 'WINDOW':
-      return named(`${String(n.function_name)}() OVER (PARTITION BY ${list(n.partitions)})`)
-    default:
-      if (n.class === 'SUBQUERY') {
-        const inner = render((n.subquery as N).node)
-        if (n.subquery_type === 'EXISTS') return named(`EXISTS (${inner})`)
-        if (n.subquery_type === 'ANY') return named(`${render(n.child)} IN (${inner})`)
-        return named(`(${inner})`)
-      }
-      if (n.type === 'SUBQUERY') return named(`(${render((n.subquery as N).node)})`)
-      throw new Error(`render: ${String(n.class ?? n.type)}`)
-  }
-}
 
 const alternative = (columns: string[], sql: string | null, values: (string | number)[] = []): RowAlternative => ({
   policy: 'tenant_scoped',
@@ -582,42 +418,6 @@ describe('duckDbRestrictedTable', () => {
     const { ast, values } = duckDbRestrictedTable(orders, PREDICATES, OPTIONS)
     expect(render(ast)).toBe('SELECT id, tenant_id, amount FROM main.orders WHERE tenant_id = $1')
     expect(values).toEqual([7])
-  })
-})
-
-describe('duckDbPredicateFromAst', () => {
-  const rule = { sql: 'tenant_id = $1', values: [1] }
-  const parsed = (node: N) => statement(node)
-
-  it('takes the WHERE expression of SELECT 1 FROM t WHERE (rule)', () => {
-    const where = eq(col('tenant_id'), param(1))
-    expect(duckDbPredicateFromAst(parsed(select({ list: [int(1)], from: table('t'), where })), rule)).toEqual(where)
-  })
-
-  it.each<[string, N]>([
-    ['a rule with a subquery', select({ from: table('t'), where: sub(select({ from: table('secrets') }), 'EXISTS') })],
-    [
-      'a rule that escapes its WHERE clause',
-      union(select({ from: table('t'), where: int(1) }), select({ from: table('secrets') })),
-    ],
-    ['a rule with a placeholder it binds no value for', select({ from: table('t'), where: eq(col('a'), param(2)) })],
-    ['a rule with a star', select({ from: table('t'), where: eq(star(), int(1)) })],
-    ['no rule at all', select({ from: table('t') })],
-  ])('refuses %s', (_, node) => {
-    expect(() => duckDbPredicateFromAst(parsed(node), rule)).toThrow(expect.objectContaining({ code: 'INTERNAL' }))
-  })
-})
-
-describe('duckDbExpressionsToName', () => {
-  it('finds the unnamed expressions whose text the rewrite could change, at any depth', () => {
-    const scalar = sub(select({ list: [int(1)], from: table('orders') }))
-    const qualified = eq(col('main', 'orders', 'id'), int(1))
-    const inner = sub(select({ list: [int(2)] }))
-    const node = select({
-      list: [scalar, as(sub(select()), 'named'), col('main', 'orders', 'id'), qualified, star()],
-      from: derived(select({ list: [inner] }), 'd'),
-    })
-    expect(duckDbExpressionsToName(statement(node))).toEqual([scalar, qualified, inner])
   })
 })
 

@@ -16,7 +16,7 @@ export interface DuckDbRewriteOptions {
   readonly tableColumns?: ReadonlyMap<string, readonly string[]>
   /**
    * The names DuckDB gives the query's unnamed select-list expressions that
-   * the rewrite changes (see `duckDbExpressionsToName`), by node of the input:
+   * the rewrite changes (`duckdb-expression-names.ts`), by node of the input:
    * each keeps its name as an alias, so a column called
    * `(SELECT count_star() FROM orders)` is not renamed after the subquery
    * that replaced `orders`.
@@ -26,7 +26,7 @@ export interface DuckDbRewriteOptions {
 
 /**
  * Each row rule's WHERE expression as DuckDB parsed it, by the rule's SQL
- * text (see `duckDbPredicateFromAst`). The rewrite never parses SQL itself.
+ * text (`duckdb-row-rule.ts`). The rewrite never parses SQL itself.
  */
 export type DuckDbPredicateAsts = ReadonlyMap<string, unknown>
 
@@ -35,6 +35,8 @@ export interface DuckDbRewrite {
   readonly ast: unknown
   /** The rules' values in placeholder order: `$(parameterCount + 1)` binds `values[0]`. */
   readonly values: readonly PredicateValue[]
+  /** The alternatives whose values `values` holds, in that order. */
+  readonly bound: readonly RowAlternative[]
   /** `policy.rule` of every alternative of every table the query reads. */
   readonly appliedRules: readonly string[]
   /** The tables the query reads. */
@@ -66,68 +68,10 @@ export function rewriteDuckDbSelect(
   return {
     ast: out,
     values: rewriter.values,
+    bound: rewriter.bound,
     appliedRules: [...rewriter.rules],
     tables: [...rewriter.tables.values()],
   }
-}
-
-/**
- * The unnamed select-list expressions, at any depth, whose name the rewrite
- * could change: DuckDB names such a column after the expression's text, and
- * a subquery or a `schema.table.column` reference in it is written
- * differently once rewritten. A bare column keeps its name (the column's);
- * an expression with a star expands into several columns and is left alone.
- */
-export function duckDbExpressionsToName(ast: unknown): unknown[] {
-  const found: unknown[] = []
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(visit)
-    if (!isNode(value)) return
-    if (value.type === 'SELECT_NODE' && Array.isArray(value.select_list)) {
-      for (const expression of value.select_list) {
-        if (!isNode(expression) || expression.alias !== '' || expression.class === 'COLUMN_REF') continue
-        if (
-          contains(
-            expression,
-            (n) => n.class === 'STAR',
-            (n) => n.class !== 'SUBQUERY',
-          )
-        )
-          continue
-        const renamed = (n: Node) =>
-          n.class === 'SUBQUERY' || (n.class === 'COLUMN_REF' && (n.column_names as unknown[]).length >= 3)
-        if (contains(expression, renamed)) found.push(expression)
-      }
-    }
-    Object.values(value).forEach(visit)
-  }
-  visit(ast)
-  return found
-}
-
-/** `SELECT <expression>`: DuckDB writes it as the name it gives that expression's column, after `SELECT `. */
-export function duckDbExpressionStatement(expression: unknown): unknown {
-  const node = {
-    type: 'SELECT_NODE',
-    modifiers: [],
-    cte_map: { map: [] },
-    select_list: [expression],
-    from_table: { type: 'EMPTY', alias: '', sample: null },
-    where_clause: null,
-    group_expressions: [],
-    group_sets: [],
-    aggregate_handling: 'STANDARD_HANDLING',
-    having: null,
-    sample: null,
-    qualify: null,
-  }
-  return { error: false, statements: [{ node, named_param_map: [] }] }
-}
-
-function contains(value: unknown, test: (node: Node) => boolean, descend = (_: Node) => true): boolean {
-  if (Array.isArray(value)) return value.some((item) => contains(item, test, descend))
-  if (!isNode(value)) return false
-  return test(value) || (descend(value) && Object.values(value).some((child) => contains(child, test, descend)))
 }
 
 /**
@@ -146,59 +90,8 @@ export function duckDbRestrictedTable(
   return { ast: { error: false, statements: [statement(node)] }, values: rewriter.values }
 }
 
-/**
- * The WHERE expression of `SELECT 1 FROM t WHERE (<rule>)` as DuckDB
- * serialized it, once it is known to be nothing but an expression over the
- * table's columns: the rule's text cannot reach beyond its WHERE clause, read
- * another table through a subquery or name a parameter it does not bind.
- */
-export function duckDbPredicateFromAst(ast: unknown, predicate: RowPredicate): unknown {
-  const fail = (why: string): never => {
-    throw new GatehouseError('INTERNAL', 'A row rule cannot be applied', { detail: `${why}: ${predicate.sql}` })
-  }
-  if (!isNode(ast) || ast.error !== false || !Array.isArray(ast.statements) || ast.statements.length !== 1) {
-    return fail('the rule does not parse as one expression')
-  }
-  const select = (ast.statements[0] as Node).node
-  if (
-    !isNode(select) ||
-    select.type !== 'SELECT_NODE' ||
-    !isEmptyList((select.cte_map as Node | undefined)?.map) ||
-    !isEmptyList(select.modifiers) ||
-    !isEmptyList(select.group_expressions) ||
-    !isEmptyList(select.group_sets) ||
-    select.having !== null ||
-    select.qualify !== null ||
-    select.sample !== null ||
-    !isNode(select.from_table) ||
-    select.from_table.type !== 'BASE_TABLE' ||
-    !isNode(select.where_clause)
-  ) {
-    return fail('the rule is more than one WHERE expression')
-  }
-  const check = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(check)
-    if (!isNode(value)) return
-    if (value.class === 'SUBQUERY') fail('a rule cannot contain a subquery')
-    if (value.class === 'STAR' || value.class === 'WINDOW') fail('a rule cannot contain * or a window')
-    if (value.class === 'PARAMETER') {
-      const n = Number(value.identifier)
-      if (!/^\d+$/.test(String(value.identifier)) || n < 1 || n > predicate.values.length) {
-        fail(`the rule uses $${String(value.identifier)} but binds ${predicate.values.length} values`)
-      }
-    }
-    Object.values(value).forEach(check)
-  }
-  check(select.where_clause)
-  return select.where_clause
-}
-
 function isNode(value: unknown): value is Node {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function isEmptyList(value: unknown): boolean {
-  return Array.isArray(value) && value.length === 0
 }
 
 /** Where a name is being resolved: the CTE names in scope and the FROM bindings of each enclosing SELECT. */
@@ -229,6 +122,7 @@ const TABLE_REFS = new Set([
 /** One transform per node kind, after kysely's `OperationNodeTransformer`; everything else is copied child by child. */
 class DuckDbRewriter {
   readonly values: PredicateValue[] = []
+  readonly bound: RowAlternative[] = []
   readonly rules = new Set<string>()
   readonly tables = new Map<string, TableRestriction>()
   readonly #offsets = new Map<RowAlternative, number>()
@@ -564,6 +458,7 @@ class DuckDbRewriter {
       offset = this.#options.parameterCount + this.values.length
       this.#offsets.set(alternative, offset)
       this.values.push(...predicate.values)
+      this.bound.push(alternative)
     }
     return renumber(ast, offset, predicate) as Node
   }

@@ -339,6 +339,20 @@ export const RLS_CORPUS: readonly RlsCorpusQuery[] = [
     engines: DUCKDB,
   },
   {
+    id: 'CTE shadowing a system view that lists tables',
+    sql: 'WITH duckdb_tables AS (SELECT * FROM duckdb_tables) SELECT table_name FROM duckdb_tables',
+    expect: 'refuse',
+    engines: DUCKDB,
+    note: 'the dev-mode guard alone lets this read the system view',
+  },
+  {
+    id: 'CTE shadowing sqlite_master',
+    sql: 'WITH sqlite_master AS (SELECT * FROM sqlite_master) SELECT sql FROM sqlite_master',
+    expect: 'refuse',
+    engines: DUCKDB,
+    note: 'the dev-mode guard alone lets this read every table definition',
+  },
+  {
     id: 'CTE shadowing a file',
     sql: `WITH "/etc/passwd" AS (SELECT * FROM '/etc/passwd') SELECT * FROM "/etc/passwd"`,
     expect: 'refuse',

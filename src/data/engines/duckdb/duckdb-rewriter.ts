@@ -3,15 +3,16 @@ import { GatehouseError } from '../../../domain/errors.js'
 import { readDuckDbAstJson, writeDuckDbAstJson } from '../../sql/duckdb-ast-json.js'
 import { guardDuckDbSelect } from '../../sql/duckdb-guard.js'
 import type { GuardOptions } from '../../sql/duckdb-guard.js'
-import {
-  duckDbExpressionStatement,
-  duckDbExpressionsToName,
-  duckDbPredicateFromAst,
-  duckDbRestrictedTable,
-  rewriteDuckDbSelect,
-} from '../../sql/duckdb-rewrite.js'
+import { duckDbExpressionStatement, duckDbExpressionsToName } from '../../sql/duckdb-expression-names.js'
+import { duckDbRestrictedTable, rewriteDuckDbSelect } from '../../sql/duckdb-rewrite.js'
+import { duckDbPredicateFromAst } from '../../sql/duckdb-row-rule.js'
 import type { DuckDbPredicateAsts, DuckDbRewrite, DuckDbRewriteOptions } from '../../sql/duckdb-rewrite.js'
-import type { ConnectionRestrictions, RewrittenQuery, TableRestriction } from '../../sql/restrictions.js'
+import type {
+  ConnectionRestrictions,
+  RewrittenQuery,
+  RowAlternative,
+  TableRestriction,
+} from '../../sql/restrictions.js'
 import { sameDuckDbAst } from '../../sql/duckdb-same-ast.js'
 import { SqlRefusedError } from '../../sql/sql-refused-error.js'
 
@@ -51,16 +52,24 @@ interface Codec {
  * rules (parsed forms, rules checked against their tables) holds while the
  * file is open. Every call takes a connection of the engine's pool.
  */
-/** What one query and one shape of restrictions rewrite to; the rules' values are not part of it. */
+/**
+ * What one query rewrites to under one shape of restrictions (tables,
+ * policies, rules, columns, rule texts, how many values each binds): the
+ * values themselves are bound, never written into the SQL, so one plan serves
+ * every principal whose restrictions have that shape.
+ */
 interface Plan {
-  /** The query's tree, as rewritten (the normalized form, when the first did not parse back). */
-  readonly ast: unknown
-  readonly names: ReadonlyMap<unknown, string>
   /** Undefined when the query reads no table: it runs as written. */
   readonly sql: string | undefined
+  /** Whose values bind the placeholders after the query's own, in order: table key and alternative index. */
+  readonly bound: readonly { readonly table: string; readonly alternative: number }[]
+  /** The tables the query reads (keys), in the order it names them. */
+  readonly tables: readonly string[]
 }
 
 const PLAN_CACHE_SIZE = 1000
+/** Longer queries are planned every time: a cache of their keys would hold megabytes. */
+const PLAN_CACHE_MAX_SQL = 20_000
 
 export class DuckDbRewriter {
   readonly #predicates = new Map<string, unknown>()
@@ -74,21 +83,22 @@ export class DuckDbRewriter {
     const catalog = await this.#readCatalog(connection)
     const predicates = await this.#parsePredicates(connection, input.restrictions)
     const options = { database: catalog.database, parameterCount: userParams.length, tableColumns: catalog.columns }
-    // The rules' values are bound, never written into the SQL: a plan serves every principal whose
-    // restrictions have the same shape (tables, policies, rules, columns, rule texts, value counts).
     const key = planKey(input, userParams.length)
     let plan = this.#plans.get(key)
     if (plan === undefined) {
       plan = await this.#plan(connection, input, predicates, options)
-      if (this.#plans.size >= PLAN_CACHE_SIZE) this.#plans.delete(this.#plans.keys().next().value ?? '')
-      this.#plans.set(key, plan)
+      if (input.sql.length <= PLAN_CACHE_MAX_SQL) {
+        if (this.#plans.size >= PLAN_CACHE_SIZE) this.#plans.delete(this.#plans.keys().next().value ?? '')
+        this.#plans.set(key, plan)
+      }
     }
     if (plan.sql === undefined) return { sql: input.sql, params: userParams, appliedRules: [] }
-    const result = rewriteDuckDbSelect(plan.ast, input.restrictions, predicates, {
-      ...options,
-      expressionNames: plan.names,
-    })
-    return { sql: plan.sql, params: [...userParams, ...result.values], appliedRules: result.appliedRules }
+    const alternatives = (table: string) => input.restrictions.tables.get(table)?.alternatives ?? []
+    const values = plan.bound.flatMap((b) => alternatives(b.table)[b.alternative]?.predicate?.values ?? [])
+    const rules = plan.tables.flatMap((table) =>
+      alternatives(table).flatMap((a) => a.rules.map((r) => `${a.policy}.${r}`)),
+    )
+    return { sql: plan.sql, params: [...userParams, ...values], appliedRules: [...new Set(rules)] }
   }
 
   async #plan(
@@ -97,14 +107,21 @@ export class DuckDbRewriter {
     predicates: DuckDbPredicateAsts,
     base: DuckDbRewriteOptions,
   ): Promise<Plan> {
+    const keys = new Map<TableRestriction, string>()
+    const where = new Map<RowAlternative, { table: string; alternative: number }>()
+    for (const [table, restriction] of input.restrictions.tables) {
+      keys.set(restriction, table)
+      restriction.alternatives.forEach((a, alternative) => where.set(a, { table, alternative }))
+    }
     const attempt = async (ast: unknown): Promise<Plan & { readsTables: boolean }> => {
-      const names = await this.#names(connection, ast)
-      const options: DuckDbRewriteOptions = { ...base, expressionNames: names }
+      const options: DuckDbRewriteOptions = { ...base, expressionNames: await this.#names(connection, ast) }
       const result = rewriteDuckDbSelect(ast, input.restrictions, predicates, options)
+      const tables = result.tables.map((t) => keys.get(t) as string)
+      const bound = result.bound.map((a) => where.get(a) as { table: string; alternative: number })
       // A query that reads no table runs as it was written: there is nothing to restrict.
-      if (result.tables.length === 0) return { ast, names, sql: undefined, readsTables: false }
+      if (tables.length === 0) return { sql: undefined, bound, tables, readsTables: false }
       await this.#checkTables(connection, result.tables, predicates, options)
-      return { ast, names, sql: await this.#writeBack(connection, result), readsTables: true }
+      return { sql: await this.#writeBack(connection, result), bound, tables, readsTables: true }
     }
     const visible = { database: base.database, tables: new Set(input.restrictions.tables.keys()) }
     const parse = async (sql: string) => {

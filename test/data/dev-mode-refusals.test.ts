@@ -94,6 +94,22 @@ const REFUSALS: readonly { what: string; sql: string; expected: string | Partial
     sql: 'WITH t AS (SELECT * FROM pg_catalog.pg_roles) SELECT * FROM t',
     expected: 'System catalogs are not available',
   },
+  {
+    what: 'a table outside the catalog, read by a CTE of its own name',
+    sql: 'WITH secrets AS (SELECT * FROM secrets) SELECT * FROM secrets',
+    expected: 'Table secrets does not exist',
+  },
+  {
+    what: 'a table outside the catalog, read before a CTE of its name is defined',
+    sql: 'WITH a AS (SELECT * FROM secrets), secrets AS (SELECT 1 AS id) SELECT * FROM a',
+    expected: 'Table secrets does not exist',
+  },
+  {
+    what: 'a table outside the catalog, read by a recursive CTE of its name',
+    sql: 'WITH RECURSIVE secrets AS (SELECT * FROM secrets UNION ALL SELECT * FROM secrets) SELECT * FROM secrets',
+    // DuckDB's anchor reads the table of that name; PostgreSQL refuses a self-reference in the anchor.
+    expected: { duckdb: 'Table secrets does not exist', postgres: 'recursive reference to query "secrets"' },
+  },
 ]
 
 function expectedFor(row: (typeof REFUSALS)[number], engine: DataEngine): string {

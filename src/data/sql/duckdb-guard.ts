@@ -21,6 +21,13 @@ export interface GuardOptions {
 
 type Node = Record<string, unknown>
 
+interface Scope {
+  /** CTE names a bare table name resolves to here. */
+  readonly ctes: ReadonlySet<string>
+  /** CTEs whose recursive arm this is: DuckDB binds `recurring.<name>` to them, under any catalog. */
+  readonly recurring: ReadonlySet<string>
+}
+
 function isNode(value: unknown): value is Node {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
@@ -43,29 +50,31 @@ export function guardDuckDbSelect(ast: unknown, catalog: DuckDbCatalog, options:
   }
   if (ast.statements.length !== 1) throw new SqlRefusedError('Exactly one SQL statement is accepted')
   const tables = new Map<string, TableRef>()
-  visit(ast.statements[0], new Set(), catalog, options, tables)
+  visit(ast.statements[0], { ctes: new Set(), recurring: new Set() }, catalog, options, tables)
   return [...tables.values()]
 }
 
+/**
+ * CTE names are scoped as DuckDB binds them (checked against DuckDB itself):
+ * a query node sees every CTE of its WITH; a CTE's body sees only the CTEs
+ * before it, with or without RECURSIVE and MATERIALIZED, so its own name there
+ * is the table (`WITH orders AS (SELECT * FROM orders)` reads the table). A
+ * recursive CTE (a RECURSIVE_CTE_NODE: WITH RECURSIVE over UNION [ALL]) sees
+ * itself in its recursive arm only; its anchor reads the table of that name.
+ * Reporting a table read as a CTE would let it past the allowlist and the RLS rewrite.
+ */
 function visit(
   value: unknown,
-  ctes: ReadonlySet<string>,
+  scope: Scope,
   catalog: DuckDbCatalog,
   options: GuardOptions,
   out: Map<string, TableRef>,
 ): void {
   if (Array.isArray(value)) {
-    for (const item of value) visit(item, ctes, catalog, options, out)
+    for (const item of value) visit(item, scope, catalog, options, out)
     return
   }
   if (!isNode(value)) return
-
-  let scope = ctes
-  const cteMap = (value.cte_map as { map?: { key: string }[] } | undefined)?.map
-  if (Array.isArray(cteMap) && cteMap.length > 0) {
-    // A CTE's name shadows a table of the same name inside the query that defines it.
-    scope = new Set([...ctes, ...cteMap.map((entry) => entry.key.toLowerCase())])
-  }
 
   switch (value.type) {
     case 'BASE_TABLE':
@@ -89,17 +98,32 @@ function visit(
       checkFunction(value)
       break
   }
+  const cteMap = isNode(value.cte_map) && Array.isArray(value.cte_map.map) ? (value.cte_map.map as Node[]) : []
+  const names = cteMap.map((entry) => String(entry.key).toLowerCase())
+  const inner = names.length === 0 ? scope : { ...scope, ctes: new Set([...scope.ctes, ...names]) }
   for (const [key, child] of Object.entries(value)) {
-    if (key !== 'type' && key !== 'class') visit(child, scope, catalog, options, out)
+    if (key === 'type' || key === 'class') continue
+    if (key === 'cte_map' && cteMap.length > 0) {
+      cteMap.forEach((entry, i) => {
+        visit(entry, { ...scope, ctes: new Set([...scope.ctes, ...names.slice(0, i)]) }, catalog, options, out)
+      })
+    } else if (key === 'right' && value.type === 'RECURSIVE_CTE_NODE') {
+      const self = String(value.cte_name ?? '').toLowerCase()
+      const recursive = { ctes: new Set([...inner.ctes, self]), recurring: new Set([...inner.recurring, self]) }
+      visit(child, recursive, catalog, options, out)
+    } else {
+      visit(child, inner, catalog, options, out)
+    }
   }
 }
 
-function checkTable(ref: Node, ctes: ReadonlySet<string>, catalog: DuckDbCatalog, out: Map<string, TableRef>): void {
+function checkTable(ref: Node, scope: Scope, catalog: DuckDbCatalog, out: Map<string, TableRef>): void {
   const table = String(ref.table_name ?? '')
   const schema = String(ref.schema_name ?? '').toLowerCase()
   const database = String(ref.catalog_name ?? '').toLowerCase()
   const name = [database, schema, table].filter((p) => p !== '').join('.')
-  if (database === '' && schema === '' && ctes.has(table.toLowerCase())) return
+  if (database === '' && schema === '' && scope.ctes.has(table.toLowerCase())) return
+  if (schema === 'recurring' && scope.recurring.has(table.toLowerCase())) return
   if (/[/\\:]|\.[a-z0-9]{1,8}$/i.test(table)) {
     throw new SqlRefusedError(`Reading files is not allowed ('${table}'): query the connection's tables`)
   }

@@ -68,6 +68,51 @@ describe('the DuckDB dev-mode guard (SPEC §5)', () => {
       ['main.orders', 'main.customers'],
     ],
     ['a select without tables', 'SELECT 1 + 1', []],
+    [
+      'a CTE that reads the table it is named after: in its own body the name is the table',
+      'WITH orders AS (SELECT * FROM orders WHERE id > 1) SELECT * FROM orders',
+      ['main.orders'],
+    ],
+    [
+      'a materialized CTE, scoped the same way',
+      'WITH orders AS MATERIALIZED (SELECT * FROM orders) SELECT * FROM orders',
+      ['main.orders'],
+    ],
+    [
+      'a CTE body, which sees only the CTEs before it',
+      'WITH a AS (SELECT * FROM customers), customers AS (SELECT 1 AS id) SELECT * FROM a, customers',
+      ['main.customers'],
+    ],
+    [
+      'WITH RECURSIVE, which changes neither: DuckDB still reads the table',
+      'WITH RECURSIVE a AS (SELECT * FROM customers), customers AS (SELECT * FROM customers) SELECT * FROM a',
+      ['main.customers'],
+    ],
+    [
+      'a recursive CTE named like a table: its anchor reads the table, its recursive arm the CTE',
+      'WITH RECURSIVE orders AS (SELECT id FROM orders UNION ALL SELECT id + 1 FROM orders WHERE id < 0) SELECT * FROM orders',
+      ['main.orders'],
+    ],
+    [
+      'a UNION BY NAME, which is not recursive',
+      'WITH RECURSIVE orders AS (SELECT 1 AS id UNION ALL BY NAME SELECT id FROM orders) SELECT * FROM orders',
+      ['main.orders'],
+    ],
+    [
+      'the recurring table of a recursive CTE, which is the CTE',
+      'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM recurring.r WHERE n < 3) SELECT * FROM r',
+      [],
+    ],
+    [
+      'a schema-qualified name, which is never a CTE',
+      'WITH orders AS (SELECT 1 AS id) SELECT * FROM main.orders',
+      ['main.orders'],
+    ],
+    [
+      'a WITH inside one arm of a UNION, scoped to that arm',
+      '(WITH secrets AS (SELECT 1 AS id) SELECT id FROM secrets) UNION ALL SELECT id FROM customers',
+      ['main.customers'],
+    ],
   ])('accepts %s', async (_, sql, tables) => {
     const refs = await engine.guard(sql, strict)
     expect(refs.map((r) => `${r.schema}.${r.table}`).sort()).toEqual([...tables].sort())
@@ -134,6 +179,26 @@ describe('the DuckDB dev-mode guard (SPEC §5)', () => {
       'Table secrets does not exist',
     ],
     ['a table hidden in a CTE', 'WITH x AS (SELECT * FROM secrets) SELECT * FROM x', 'Table secrets does not exist'],
+    [
+      'a hidden table read by a CTE of its own name',
+      'WITH secrets AS (SELECT * FROM secrets) SELECT * FROM secrets',
+      'Table secrets does not exist',
+    ],
+    [
+      'a hidden table read before a CTE of its name is defined',
+      'WITH a AS (SELECT * FROM secrets), secrets AS (SELECT 1 AS id) SELECT * FROM a',
+      'Table secrets does not exist',
+    ],
+    [
+      'a hidden table read by the anchor of a recursive CTE of its name',
+      'WITH RECURSIVE secrets AS (SELECT * FROM secrets UNION ALL SELECT * FROM secrets) SELECT * FROM secrets',
+      'Table secrets does not exist',
+    ],
+    [
+      'a recurring table outside the recursive arm',
+      'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT * FROM recurring.r',
+      'Table recurring.r does not exist',
+    ],
     [
       'a function that reads settings',
       "SELECT current_setting('threads')",

@@ -49,6 +49,41 @@ describe('the PostgreSQL dev-mode guard (SPEC §5)', () => {
       ['public.orders', 'public.customers'],
     ],
     ['TABLE syntax', 'TABLE orders', ['public.orders']],
+    [
+      'a CTE that reads the table it is named after: in its own body the name is the table',
+      'WITH orders AS (SELECT * FROM orders WHERE id > 1) SELECT * FROM orders',
+      ['public.orders'],
+    ],
+    [
+      'a plain WITH: a CTE body sees only the CTEs before it',
+      'WITH a AS (SELECT * FROM customers), customers AS (SELECT 1 AS id) SELECT * FROM a, customers',
+      ['public.customers'],
+    ],
+    [
+      'a CTE that reads an earlier one',
+      'WITH a AS (SELECT * FROM orders), b AS (SELECT * FROM a) SELECT * FROM b',
+      ['public.orders'],
+    ],
+    [
+      'WITH RECURSIVE: every name of the list is a CTE, in every body',
+      'WITH RECURSIVE a AS (SELECT * FROM customers), customers AS (SELECT 1 AS id) SELECT * FROM a',
+      [],
+    ],
+    [
+      'a schema-qualified name, which is never a CTE',
+      'WITH orders AS (SELECT 1 AS id) SELECT * FROM public.orders, analytics.public.orders AS o2',
+      ['public.orders'],
+    ],
+    [
+      'a WITH inside one arm of a UNION, scoped to that arm',
+      '(WITH secrets AS (SELECT 1 AS id) SELECT id FROM secrets) UNION ALL SELECT id FROM customers',
+      ['public.customers'],
+    ],
+    [
+      'a WITH on a set operation, seen by both arms',
+      'WITH secrets AS (SELECT 1 AS id) SELECT id FROM secrets UNION SELECT id FROM secrets',
+      [],
+    ],
   ])('accepts %s', async (_, sql, tables) => {
     expect((await guard(sql)).map((r) => `${r.schema}.${r.table}`).sort()).toEqual([...tables].sort())
   })
@@ -84,6 +119,21 @@ describe('the PostgreSQL dev-mode guard (SPEC §5)', () => {
       'System catalogs are not available (information_schema.tables): use list_tables and describe_table',
     ],
     ['an unknown table', 'SELECT * FROM secrets', 'Table secrets does not exist'],
+    [
+      'a hidden table read by a CTE of its own name',
+      'WITH secrets AS (SELECT * FROM secrets) SELECT * FROM secrets',
+      'Table secrets does not exist',
+    ],
+    [
+      'a hidden table read before a CTE of its name is defined',
+      'WITH a AS (SELECT * FROM secrets), secrets AS (SELECT 1 AS id) SELECT * FROM a',
+      'Table secrets does not exist',
+    ],
+    [
+      'a hidden table in a WITH arm of a UNION, named like a CTE of the other arm',
+      '(WITH secrets AS (SELECT 1 AS id) SELECT id FROM secrets) UNION ALL SELECT id FROM secrets',
+      'Table secrets does not exist',
+    ],
     ['a quoted name that is not the table', 'SELECT * FROM "Orders"', 'Table Orders does not exist'],
     ['another database', 'SELECT * FROM other.public.orders', 'Table other.public.orders does not exist'],
     [

@@ -32,7 +32,7 @@ function names(list: unknown): string[] {
 /**
  * Checks the libpg-query AST of one SELECT against SPEC §5 and returns the user
  * tables it reads. Pure, and the same rules as the DuckDB guard: every node at
- * any depth is visited; CTE names shadow tables inside their query; a table
+ * any depth is visited; CTE names are scoped as the engine scopes them; a table
  * outside the catalog and a hidden one get the same answer.
  */
 export function guardPostgresSelect(
@@ -68,20 +68,12 @@ function visit(
       visit(body, ctes, catalog, options, out)
       continue
     }
-    let scope = ctes
     switch (kind) {
-      case 'SelectStmt': {
-        if (body.intoClause !== undefined) throw new SqlRefusedError('SELECT INTO creates a table and is not allowed')
-        if (body.lockingClause !== undefined) throw new SqlRefusedError('FOR UPDATE and FOR SHARE are not allowed')
-        const withClause = body.withClause as { ctes?: { CommonTableExpr: { ctename: string } }[] } | undefined
-        if (withClause?.ctes !== undefined) {
-          // A CTE's name shadows a table of the same name inside the query that defines it.
-          scope = new Set([...ctes, ...withClause.ctes.map((c) => c.CommonTableExpr.ctename)])
-        }
-        break
-      }
+      case 'SelectStmt':
+        visitSelect(body, ctes, catalog, options, out)
+        continue
       case 'RangeVar':
-        checkTable(body, scope, catalog, out)
+        checkTable(body, ctes, catalog, out)
         break
       case 'RangeFunction': {
         const items = (body.functions as { List?: { items?: { FuncCall?: Node }[] } }[] | undefined)?.[0]?.List?.items
@@ -107,7 +99,43 @@ function visit(
         break
       }
     }
-    visit(body, scope, catalog, options, out)
+    visit(body, ctes, catalog, options, out)
+  }
+}
+
+/**
+ * A SELECT body (a `SelectStmt`, or an arm of a set operation), with its WITH
+ * names scoped as PostgreSQL scopes them: the query sees them all; in a plain
+ * WITH a CTE's body sees only the CTEs before it, so its own name there is the
+ * table (`WITH orders AS (SELECT * FROM orders)` reads the table); in WITH
+ * RECURSIVE every name of the list is a CTE, in every body. Reporting a
+ * table read as a CTE would let it past the allowlist and the RLS rewrite.
+ */
+function visitSelect(
+  select: Node,
+  outer: ReadonlySet<string>,
+  catalog: PostgresCatalog,
+  options: PostgresGuardOptions,
+  out: Map<string, PostgresTableRef>,
+): void {
+  if (select.intoClause !== undefined) throw new SqlRefusedError('SELECT INTO creates a table and is not allowed')
+  if (select.lockingClause !== undefined) throw new SqlRefusedError('FOR UPDATE and FOR SHARE are not allowed')
+  const withClause = isNode(select.withClause) ? select.withClause : {}
+  const ctes = Array.isArray(withClause.ctes) ? (withClause.ctes as Node[]) : []
+  const names = ctes.map((cte) => String((cte.CommonTableExpr as Node | undefined)?.ctename ?? ''))
+  const scope = names.length === 0 ? outer : new Set([...outer, ...names])
+  for (const [key, child] of Object.entries(select)) {
+    if (key === 'withClause') {
+      ctes.forEach((cte, i) => {
+        const visible = withClause.recursive === true ? names : names.slice(0, i)
+        visit(cte, new Set([...outer, ...visible]), catalog, options, out)
+      })
+    } else if ((key === 'larg' || key === 'rarg') && isNode(child)) {
+      // The arms of a set operation are SELECT bodies without the node wrapper, each with its own WITH.
+      visitSelect(child, scope, catalog, options, out)
+    } else {
+      visit(child, scope, catalog, options, out)
+    }
   }
 }
 

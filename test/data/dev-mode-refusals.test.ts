@@ -19,6 +19,36 @@ const REFUSALS: readonly { what: string; sql: string; expected: string | Partial
   },
   { what: 'DML (UPDATE)', sql: 'UPDATE main.orders SET amount = 0', expected: 'Only a single read-only SELECT' },
   { what: 'DML (DELETE)', sql: 'DELETE FROM main.orders', expected: 'Only a single read-only SELECT' },
+  {
+    what: 'DML in WITH (DELETE)',
+    sql: 'WITH x AS (DELETE FROM main.orders RETURNING *) SELECT count(*) FROM x',
+    expected: {
+      duckdb: 'A CTE needs a SELECT',
+      postgres: 'Data-modifying statements in WITH are not allowed (DELETE)',
+    },
+  },
+  {
+    what: 'DML in WITH (INSERT)',
+    sql: "WITH x AS (INSERT INTO main.regions VALUES ('XX', 'Nowhere') RETURNING *) SELECT * FROM x",
+    expected: {
+      duckdb: 'A CTE needs a SELECT',
+      postgres: 'Data-modifying statements in WITH are not allowed (INSERT)',
+    },
+  },
+  {
+    what: 'DML in WITH (UPDATE)',
+    sql: 'WITH x AS (UPDATE main.orders SET amount = 0 RETURNING id) SELECT count(*) FROM x',
+    expected: {
+      duckdb: 'A CTE needs a SELECT',
+      postgres: 'Data-modifying statements in WITH are not allowed (UPDATE)',
+    },
+  },
+  {
+    what: 'DML in WITH (MERGE)',
+    sql: `WITH x AS (MERGE INTO main.regions r USING main.regions s ON r.code = s.code
+      WHEN MATCHED THEN DELETE RETURNING r.code) SELECT * FROM x`,
+    expected: { duckdb: 'could not be parsed', postgres: 'Data-modifying statements in WITH are not allowed (MERGE)' },
+  },
   { what: 'DDL (CREATE)', sql: 'CREATE TABLE main.x (a INTEGER)', expected: 'Only a single read-only SELECT' },
   { what: 'DDL (DROP)', sql: 'DROP TABLE main.orders', expected: 'Only a single read-only SELECT' },
   {

@@ -122,6 +122,17 @@ describe('the DuckDB dev-mode guard (SPEC §5)', () => {
     ['two statements', 'SELECT 1; SELECT 2', 'Exactly one SQL statement is accepted'],
     ['a write', 'INSERT INTO orders (id) VALUES (1)', 'Only a single read-only SELECT statement is accepted'],
     ['DDL', 'CREATE TABLE x (a INT)', 'Only a single read-only SELECT statement is accepted'],
+    // DuckDB's grammar has no data-modifying CTEs: its parser refuses them before the guard runs.
+    [
+      'a DELETE in WITH',
+      'WITH x AS (DELETE FROM orders RETURNING *) SELECT * FROM x',
+      'The query could not be parsed: Failed to extract statements: Parser Error: A CTE needs a SELECT',
+    ],
+    [
+      'an UPDATE in the WITH of a subquery',
+      'SELECT * FROM (WITH x AS (UPDATE orders SET id = 0 RETURNING id) SELECT * FROM x)',
+      'The query could not be parsed: Failed to extract statements: Parser Error: A CTE needs a SELECT',
+    ],
     ['COPY', "COPY orders TO '/tmp/x.csv'", 'Only a single read-only SELECT statement is accepted'],
     ['ATTACH', "ATTACH '/tmp/other.duckdb'", 'Only a single read-only SELECT statement is accepted'],
     ['PRAGMA', 'PRAGMA table_info(orders)', 'Only a single read-only SELECT statement is accepted'],

@@ -96,6 +96,36 @@ describe('the PostgreSQL dev-mode guard (SPEC §5)', () => {
     ['SET', 'SET statement_timeout = 0', 'Only a single read-only SELECT statement is accepted'],
     ['EXPLAIN', 'EXPLAIN SELECT 1', 'Only a single read-only SELECT statement is accepted'],
     ['SHOW', 'SHOW search_path', 'Only a single read-only SELECT statement is accepted'],
+    [
+      'a DELETE in WITH',
+      'WITH x AS (DELETE FROM orders RETURNING *) SELECT * FROM x',
+      'Data-modifying statements in WITH are not allowed (DELETE): dev-mode SQL only reads',
+    ],
+    [
+      'an INSERT in WITH',
+      'WITH x AS (INSERT INTO orders (id) VALUES (1) RETURNING id) SELECT * FROM x',
+      'Data-modifying statements in WITH are not allowed (INSERT): dev-mode SQL only reads',
+    ],
+    [
+      'an UPDATE in WITH',
+      'WITH x AS (UPDATE orders SET id = 0 RETURNING id) SELECT count(*) FROM x',
+      'Data-modifying statements in WITH are not allowed (UPDATE): dev-mode SQL only reads',
+    ],
+    [
+      'a MERGE in WITH',
+      'WITH x AS (MERGE INTO orders o USING customers c ON o.id = c.id WHEN MATCHED THEN DELETE RETURNING o.id) SELECT * FROM x',
+      'Data-modifying statements in WITH are not allowed (MERGE): dev-mode SQL only reads',
+    ],
+    [
+      'a DELETE in the WITH of a subquery',
+      'SELECT * FROM (WITH x AS (DELETE FROM orders RETURNING id) SELECT * FROM x) s',
+      'Data-modifying statements in WITH are not allowed (DELETE): dev-mode SQL only reads',
+    ],
+    [
+      'a DELETE in a CTE no one reads',
+      'WITH x AS (DELETE FROM orders RETURNING id) SELECT 1',
+      'Data-modifying statements in WITH are not allowed (DELETE): dev-mode SQL only reads',
+    ],
     ['SELECT INTO', 'SELECT * INTO copy FROM orders', 'SELECT INTO creates a table and is not allowed'],
     ['FOR UPDATE', 'SELECT * FROM orders FOR UPDATE', 'FOR UPDATE and FOR SHARE are not allowed'],
     [

@@ -72,6 +72,9 @@ function visit(
       case 'SelectStmt':
         visitSelect(body, ctes, catalog, options, out)
         continue
+      case 'CommonTableExpr':
+        checkCteQuery(body)
+        break
       case 'RangeVar':
         checkTable(body, ctes, catalog, out)
         break
@@ -98,6 +101,9 @@ function visit(
         }
         break
       }
+      default:
+        // Any statement nested in the SELECT that is not a SELECT (a write in WITH is caught above, with its verb).
+        if (kind.endsWith('Stmt')) throw new SqlRefusedError('Only a single read-only SELECT statement is accepted')
     }
     visit(body, ctes, catalog, options, out)
   }
@@ -137,6 +143,25 @@ function visitSelect(
       visit(child, scope, catalog, options, out)
     }
   }
+}
+
+const WRITES: Readonly<Record<string, string>> = {
+  InsertStmt: 'INSERT',
+  UpdateStmt: 'UPDATE',
+  DeleteStmt: 'DELETE',
+  MergeStmt: 'MERGE',
+}
+
+/**
+ * PostgreSQL runs a data-modifying CTE even when nothing reads it
+ * (`WITH x AS (DELETE …) SELECT 1`): only the READ ONLY transaction would stop
+ * it, and the guard must not lean on that alone.
+ */
+function checkCteQuery(cte: Node): void {
+  const [kind] = isNode(cte.ctequery) ? Object.keys(cte.ctequery) : []
+  if (kind === 'SelectStmt') return
+  const verb = WRITES[kind ?? ''] ?? String(kind)
+  throw new SqlRefusedError(`Data-modifying statements in WITH are not allowed (${verb}): dev-mode SQL only reads`)
 }
 
 function checkTable(

@@ -37,7 +37,8 @@ const restricted = (key: string, ...alternatives: RowAlternative[]): [string, Ta
 const ORDERS = restricted('main.orders', alternative(['id', 'tenant_id', 'amount'], 'tenant_id = $1', [7]))
 const CUSTOMERS = restricted('main.customers', alternative(['id', 'name'], 'tenant_id = $1', [7]))
 const SALES_ORDERS = restricted('sales.orders', alternative(['id', 'total'], null))
-const RESTRICTIONS: ConnectionRestrictions = { tables: new Map([ORDERS, CUSTOMERS, SALES_ORDERS]) }
+const NON_ASCII = restricted('main.åb', alternative(['x'], null))
+const RESTRICTIONS: ConnectionRestrictions = { tables: new Map([ORDERS, CUSTOMERS, SALES_ORDERS, NON_ASCII]) }
 const PREDICATES = new Map<string, unknown>([
   ['tenant_id = $1', eq(col('tenant_id'), param(1))],
   ['region = $1', eq(col('region'), param(1))],
@@ -169,6 +170,16 @@ describe('rewriteDuckDbSelect', () => {
       `WITH orders AS (SELECT 1) SELECT * FROM ${O} AS orders`,
     ],
     [
+      'names match in any ASCII case',
+      select({ ctes: [cte('ORDERS', select({ list: [int(1)] }))], from: table('Orders') }),
+      'WITH ORDERS AS (SELECT 1) SELECT * FROM Orders',
+    ],
+    [
+      'DuckDB folds no other letter: a CTE named ÅB does not hide the table åb',
+      select({ ctes: [cte('ÅB', select({ list: [int(1)] }))], from: table('åb') }),
+      'WITH ÅB AS (SELECT 1) SELECT * FROM (SELECT x FROM main.åb) AS åb',
+    ],
+    [
       'a recursive CTE sees itself in its recursive arm only',
       select({
         ctes: [
@@ -177,6 +188,25 @@ describe('rewriteDuckDbSelect', () => {
         from: table('orders'),
       }),
       `WITH orders AS (SELECT * FROM ${O} AS orders UNION ALL SELECT * FROM orders) SELECT * FROM orders`,
+    ],
+    [
+      'recurring.<name>, in the recursive arm, is the CTE under any catalog',
+      select({
+        ctes: [
+          cte(
+            'r',
+            recursive(
+              'r',
+              select({ from: table('orders') }),
+              select({
+                from: join(table('r', { schema: 'recurring', catalog: 'any' }), table('r', { schema: 'recurring' })),
+              }),
+            ),
+          ),
+        ],
+        from: table('r'),
+      }),
+      `WITH r AS (SELECT * FROM ${O} AS orders UNION ALL SELECT * FROM any.recurring.r JOIN recurring.r) SELECT * FROM r`,
     ],
   ])('scopes CTE names as DuckDB binds them: %s', (_, node, sql) => {
     expect(rewritten(node)).toBe(sql)
@@ -309,6 +339,11 @@ describe('rewriteDuckDbSelect', () => {
 
   it.each<[string, N, string]>([
     ['a table that is not visible', select({ from: table('secrets') }), 'Table secrets does not exist'],
+    [
+      'recurring.<name> outside a recursive arm',
+      select({ ctes: [cte('r', select({ list: [int(1)] }))], from: table('r', { schema: 'recurring' }) }),
+      'Table recurring.r does not exist',
+    ],
     [
       'a table in a hidden schema',
       select({ from: table('salaries', { schema: 'hr' }) }),

@@ -97,6 +97,8 @@ function isNode(value: unknown): value is Node {
 /** Where a name is being resolved: the CTE names in scope and the FROM bindings of each enclosing SELECT. */
 interface Scope {
   readonly ctes: ReadonlySet<string>
+  /** The recursive CTEs whose recursive arm this is: `recurring.<name>` (under any catalog) is theirs (USING KEY). */
+  readonly recurring: ReadonlySet<string>
   /** Outermost first: one list per enclosing SELECT. */
   readonly from: readonly (readonly Binding[])[]
 }
@@ -128,12 +130,13 @@ class DuckDbRewriter {
   readonly #offsets = new Map<RowAlternative, number>()
   /** Aliases given to base tables that another table of the same name (in another schema) shares a FROM clause with. */
   readonly #aliases = new Map<Node, string>()
-  readonly #restrictions: ConnectionRestrictions
+  /** The visible tables by `schema.table`, folded as DuckDB folds names. */
+  readonly #tables: ReadonlyMap<string, TableRestriction>
   readonly #predicates: DuckDbPredicateAsts
   readonly #options: DuckDbRewriteOptions
 
   constructor(restrictions: ConnectionRestrictions, predicates: DuckDbPredicateAsts, options: DuckDbRewriteOptions) {
-    this.#restrictions = restrictions
+    this.#tables = new Map([...restrictions.tables].map(([key, table]) => [lower(key), table]))
     this.#predicates = predicates
     this.#options = options
   }
@@ -146,7 +149,7 @@ class DuckDbRewriter {
     if (!isNode(root.node) || !QUERY_NODES.has(String(root.node.type))) {
       throw new SqlRefusedError('Only a single read-only SELECT statement is accepted')
     }
-    const node = this.transformQueryNode(root.node, { ctes: new Set(), from: [] })
+    const node = this.transformQueryNode(root.node, { ctes: new Set(), recurring: new Set(), from: [] })
     return { ...ast, statements: [{ ...root, ...statement(node) }] }
   }
 
@@ -202,8 +205,12 @@ class DuckDbRewriter {
   /** The CTE's own name is visible in its recursive arm only: in the other, DuckDB reads the base table of that name. */
   transformRecursiveCteNode(node: Node, outer: Scope): Node {
     const { cteMap, scope } = this.transformCteMap(node, outer)
-    const self = String(node.cte_name ?? '').toLowerCase()
-    const recursive: Scope = { ...scope, ctes: new Set([...scope.ctes, self]) }
+    const self = lower(String(node.cte_name ?? ''))
+    const recursive: Scope = {
+      ...scope,
+      ctes: new Set([...scope.ctes, self]),
+      recurring: new Set([...scope.recurring, self]),
+    }
     return {
       ...this.transformChildren(omit(node, 'cte_map', 'right'), scope),
       right: this.transformValue(node.right, recursive),
@@ -220,7 +227,7 @@ class DuckDbRewriter {
       const value = entry.value as Node
       const query = value.query as Node
       const body = this.transformValue(query.node, { ...outer, ctes: visible })
-      visible = new Set([...visible, String(entry.key).toLowerCase()])
+      visible = new Set([...visible, lower(String(entry.key))])
       return {
         ...entry,
         value: { ...this.transformChildren(omit(value, 'query'), outer), query: { ...query, node: body } },
@@ -249,19 +256,22 @@ class DuckDbRewriter {
   /** A base table becomes its restricted subquery, under the alias the query gave it (or its name). */
   transformBaseTable(ref: Node, scope: Scope): Node {
     const table = String(ref.table_name ?? '')
-    const schema = String(ref.schema_name ?? '').toLowerCase()
-    const database = String(ref.catalog_name ?? '').toLowerCase()
-    if (database === '' && schema === '' && scope.ctes.has(table.toLowerCase()))
-      return this.transformChildren(ref, scope)
+    const schema = lower(String(ref.schema_name ?? ''))
+    const database = lower(String(ref.catalog_name ?? ''))
+    const cte =
+      schema === ''
+        ? database === '' && scope.ctes.has(lower(table))
+        : schema === 'recurring' && scope.recurring.has(lower(table))
+    if (cte) return this.transformChildren(ref, scope)
     const name = [database, schema, table].filter((p) => p !== '').join('.')
     if (ref.at_clause !== null && ref.at_clause !== undefined) {
       throw new SqlRefusedError(`Time travel (AT) is not allowed on ${name}`)
     }
-    if (database !== '' && database !== this.#options.database.toLowerCase()) {
+    if (database !== '' && database !== lower(this.#options.database)) {
       throw new SqlRefusedError(`Table ${name} does not exist`)
     }
-    const key = `${schema === '' ? 'main' : schema}.${table.toLowerCase()}`
-    const restriction = this.#restrictions.tables.get(key)
+    const key = `${schema === '' ? 'main' : schema}.${lower(table)}`
+    const restriction = this.#tables.get(key)
     if (restriction === undefined) throw new SqlRefusedError(`Table ${name} does not exist`)
     this.tables.set(key, restriction)
     for (const alternative of restriction.alternatives) {
@@ -325,15 +335,15 @@ class DuckDbRewriter {
 
   #qualifiedTable(names: readonly string[], scope: Scope): { alias: string; parts: number } | undefined {
     if (names.length < 3) return undefined
-    const lower = names.map((n) => n.toLowerCase())
-    const database = this.#options.database.toLowerCase()
+    const folded = names.map(lower)
+    const database = lower(this.#options.database)
     for (let depth = scope.from.length - 1; depth >= 0; depth--) {
       for (const binding of scope.from[depth] ?? []) {
         const t = binding.table
         if (t === undefined) continue
         let parts = 0
-        if (lower.length >= 4 && lower[0] === database && lower[1] === t.schema && lower[2] === t.table) parts = 3
-        else if (lower[0] === t.schema && lower[1] === t.table) parts = 2
+        if (folded.length >= 4 && folded[0] === database && folded[1] === t.schema && folded[2] === t.table) parts = 3
+        else if (folded[0] === t.schema && folded[1] === t.table) parts = 2
         if (parts === 0) continue
         this.#checkUnshadowed(binding, depth, scope)
         return { alias: t.alias, parts }
@@ -398,7 +408,7 @@ class DuckDbRewriter {
     const everyRow = table.alternatives.some((a) => a.predicate === null)
     const selectList = columns.map((column) => {
       const showing = table.alternatives.filter((a) => a.columns.includes(column))
-      const name = catalogOrder?.find((c) => c.toLowerCase() === column.toLowerCase()) ?? column
+      const name = catalogOrder?.find((c) => lower(c) === lower(column)) ?? column
       const ref = columnRef(name)
       if (showing.length === table.alternatives.length || showing.some((a) => a.predicate === null)) return ref
       return {
@@ -493,21 +503,30 @@ function unionColumns(alternatives: readonly RowAlternative[], catalogOrder: rea
     })
   }
   if (catalogOrder === undefined) return union
-  const position = new Map(catalogOrder.map((c, i) => [c.toLowerCase(), i]))
+  const position = new Map(catalogOrder.map((c, i) => [lower(c), i]))
   return union.sort((a, b) => (position.get(a) ?? Infinity) - (position.get(b) ?? Infinity))
 }
 
 /** What one FROM item binds: its alias, or for a base table without one, its name (and schema). */
 function binding(ref: Node, ctes: ReadonlySet<string>): Binding | undefined {
   const alias = String(ref.alias ?? '')
-  if (alias !== '') return { name: alias.toLowerCase() }
+  if (alias !== '') return { name: lower(alias) }
   if (ref.type !== 'BASE_TABLE') return undefined
   const table = String(ref.table_name ?? '')
-  const schema = String(ref.schema_name ?? '').toLowerCase()
-  if (schema === '' && String(ref.catalog_name ?? '') === '' && ctes.has(table.toLowerCase())) {
-    return { name: table.toLowerCase() }
+  const schema = lower(String(ref.schema_name ?? ''))
+  if (schema === '' && String(ref.catalog_name ?? '') === '' && ctes.has(lower(table))) {
+    return { name: lower(table) }
   }
-  return { name: table.toLowerCase(), table: { schema: schema || 'main', table: table.toLowerCase(), alias: table } }
+  return { name: lower(table), table: { schema: schema || 'main', table: lower(table), alias: table } }
+}
+
+/**
+ * Names compare as DuckDB compares them: case-insensitively in ASCII only,
+ * after its parser has put the text in Unicode NFC (so `"ÅB"` and `åb` are two
+ * names to DuckDB, and must not be one here, or a CTE could hide a table).
+ */
+function lower(name: string): string {
+  return name.replace(/[A-Z]+/g, (upper) => upper.toLowerCase())
 }
 
 function columnRef(name: string): Node {

@@ -432,6 +432,24 @@ export const RLS_CORPUS: readonly RlsCorpusQuery[] = [
     expect: 'answer',
   },
   {
+    id: 'recursive CTE with USING KEY reading its recurring table',
+    sql: `WITH RECURSIVE r(id, depth) USING KEY (id) AS (
+            SELECT id, 0 FROM customers WHERE referred_by IS NULL
+            UNION
+            SELECT c.id, r.depth + 1 FROM r JOIN customers c ON c.referred_by = r.id
+            WHERE NOT EXISTS (SELECT 1 FROM recurring.r AS seen WHERE seen.id = c.id))
+          SELECT depth, count(*) FROM r GROUP BY depth`,
+    expect: 'answer',
+    engines: DUCKDB,
+  },
+  {
+    id: 'recurring. outside the recursive arm is a schema',
+    sql: 'SELECT * FROM recurring.orders',
+    expect: 'refuse',
+    engines: DUCKDB,
+    tags: ['missing'],
+  },
+  {
     id: 'generated series joined to a table',
     sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10)
           SELECT count(*) FROM n JOIN orders o ON o.id = n.i`,

@@ -115,6 +115,32 @@ const REFUSALS: readonly { what: string; sql: string; expected: string | Partial
   },
   { what: 'a table outside the catalog', sql: 'SELECT * FROM main.secrets', expected: 'does not exist' },
   {
+    what: "the fields of a table's row type",
+    sql: 'SELECT (NULL::main.audit_trail).*',
+    expected: { duckdb: 'could not be parsed', postgres: 'Type main.audit_trail is not allowed' },
+  },
+  {
+    what: "a table's row type in a function",
+    sql: 'SELECT to_json(NULL::main.orders)',
+    expected: 'Type main.orders is not allowed',
+  },
+  { what: 'a regclass lookup', sql: "SELECT 'main.audit_trail'::regclass", expected: 'Type regclass is not allowed' },
+  {
+    what: 'an unknown type, answered like a table',
+    sql: 'SELECT NULL::secrets',
+    expected: 'Type secrets is not allowed',
+  },
+  {
+    what: 'pg_typeof',
+    sql: 'SELECT pg_typeof(amount) FROM main.orders',
+    expected: 'Function pg_typeof is not allowed',
+  },
+  {
+    what: 'a struct of a named type',
+    sql: 'SELECT NULL::STRUCT(a main.orders)',
+    expected: { duckdb: 'Type main.orders is not allowed', postgres: 'could not be parsed' },
+  },
+  {
     what: 'a system catalog in a subquery',
     sql: 'SELECT (SELECT count(*) FROM information_schema.columns)',
     expected: 'System catalogs are not available',

@@ -1,5 +1,6 @@
 import { SqlRefusedError } from './sql-refused-error.js'
 import { DUCKDB_ALLOWED_FUNCTIONS, DUCKDB_SYSTEM_SCHEMAS, isDuckDbSystemName } from './duckdb-functions.js'
+import { DUCKDB_ALLOWED_TYPE_NAMES, DUCKDB_ALLOWED_TYPES } from './duckdb-types.js'
 
 /** A user table a query reads, as the catalog names it (lower-case). */
 export interface TableRef {
@@ -87,6 +88,8 @@ function visit(
     case 'SHOW_REF':
       throw new SqlRefusedError('SHOW, DESCRIBE and SUMMARIZE are not allowed: use list_tables and describe_table')
   }
+  // A type (`{ id, type_info }`): a cast's, a constant's, or the child of a nested type.
+  if (typeof value.id === 'string' && 'type_info' in value) checkType(value)
   switch (value.class) {
     case 'PARAMETER':
       if (!options.allowParameters) {
@@ -140,6 +143,20 @@ function checkTable(ref: Node, scope: Scope, catalog: DuckDbCatalog, out: Map<st
   if (!catalog.tables.has(key)) throw new SqlRefusedError(`Table ${name} does not exist`)
   const [s, t] = key.split('.') as [string, string]
   out.set(key, { schema: s, table: t })
+}
+
+function checkType(type: Node): void {
+  const info = isNode(type.type_info) ? type.type_info : {}
+  if (type.id === 'UNBOUND') {
+    const name = String(info.name ?? '')
+    const [database, schema] = [String(info.catalog ?? ''), String(info.schema ?? '')]
+    if (database === '' && schema === '' && DUCKDB_ALLOWED_TYPE_NAMES.has(name.toLowerCase())) return
+    const qualified = [database, schema, name].filter((p) => p !== '').join('.')
+    throw new SqlRefusedError(`Type ${qualified} is not allowed in dev-mode SQL`)
+  }
+  if (!DUCKDB_ALLOWED_TYPES.has(String(type.id))) {
+    throw new SqlRefusedError(`Type ${String(type.id)} is not allowed in dev-mode SQL`)
+  }
 }
 
 function checkFunction(call: Node): void {

@@ -113,6 +113,14 @@ describe('the DuckDB dev-mode guard (SPEC §5)', () => {
       '(WITH secrets AS (SELECT 1 AS id) SELECT id FROM secrets) UNION ALL SELECT id FROM customers',
       ['main.customers'],
     ],
+    [
+      'casts to scalar, list and struct types',
+      `SELECT id::VARCHAR, amount::DOUBLE, CAST(id AS BIGINT), TRY_CAST(region AS INTEGER), amount::DECIMAL(12, 2),
+              '2024-01-01'::DATE, DATE '2024-01-01', TIMESTAMP '2024-01-01 00:00', INTERVAL 1 DAY, now()::TIMESTAMPTZ,
+              NULL::INTEGER[], NULL::STRUCT(a BIGINT, b VARCHAR[]), '{}'::JSON, id::TEXT, true::BOOLEAN, id::HUGEINT
+         FROM orders`,
+      ['main.orders'],
+    ],
   ])('accepts %s', async (_, sql, tables) => {
     const refs = await engine.guard(sql, strict)
     expect(refs.map((r) => `${r.schema}.${r.table}`).sort()).toEqual([...tables].sort())
@@ -210,6 +218,27 @@ describe('the DuckDB dev-mode guard (SPEC §5)', () => {
       'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT * FROM recurring.r',
       'Table recurring.r does not exist',
     ],
+    ['a cast to a table name', 'SELECT NULL::secrets', 'Type secrets is not allowed in dev-mode SQL'],
+    [
+      'a cast to a visible table name, answered alike',
+      'SELECT to_json(NULL::main.orders)',
+      'Type main.orders is not allowed in dev-mode SQL',
+    ],
+    ['a regclass lookup', "SELECT 'orders'::regclass", 'Type regclass is not allowed in dev-mode SQL'],
+    [
+      'a struct with a named type',
+      'SELECT NULL::STRUCT(a INT, b secrets)',
+      'Type secrets is not allowed in dev-mode SQL',
+    ],
+    ['a list of a named type', 'SELECT NULL::secrets[]', 'Type secrets is not allowed in dev-mode SQL'],
+    ['a map of a named type', 'SELECT NULL::MAP(VARCHAR, mood)', 'Type mood is not allowed in dev-mode SQL'],
+    ['a TRY_CAST to a named type', "SELECT TRY_CAST('a' AS mood)", 'Type mood is not allowed in dev-mode SQL'],
+    [
+      'a qualified named type',
+      'SELECT NULL::warehouse.main.mood',
+      'Type warehouse.main.mood is not allowed in dev-mode SQL',
+    ],
+    ['pg_typeof', 'SELECT pg_typeof(id) FROM orders', 'Function pg_typeof is not allowed in dev-mode SQL'],
     [
       'a function that reads settings',
       "SELECT current_setting('threads')",

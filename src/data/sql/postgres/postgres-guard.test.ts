@@ -84,6 +84,25 @@ describe('the PostgreSQL dev-mode guard (SPEC §5)', () => {
       'WITH secrets AS (SELECT 1 AS id) SELECT id FROM secrets UNION SELECT id FROM secrets',
       [],
     ],
+    [
+      'casts to scalar and array types',
+      `SELECT id::text, id::bigint, amount::numeric(10, 2), CAST(id AS int), id::varchar(10), id::double precision,
+              '2024-01-01'::date, now()::timestamptz, '1 day'::interval, '{}'::jsonb, '{"a": 1}'::json,
+              ARRAY[id]::int[], true::boolean, 'a'::char(1), '00000000-0000-0000-0000-000000000000'::uuid,
+              '[1,2)'::int4range, '$.a'::jsonpath, 'x'::pg_catalog.text
+         FROM orders`,
+      ['public.orders'],
+    ],
+    [
+      'typed literals',
+      "SELECT date '2024-01-01', interval '1 day', timestamp '2024-01-01 00:00', time '12:00', timestamptz 'now'",
+      [],
+    ],
+    [
+      'a type in a SQL/JSON RETURNING clause',
+      `SELECT JSON_VALUE('{"a": 1}', '$.a' RETURNING int), JSON_SERIALIZE('{}' RETURNING text)`,
+      [],
+    ],
   ])('accepts %s', async (_, sql, tables) => {
     expect((await guard(sql)).map((r) => `${r.schema}.${r.table}`).sort()).toEqual([...tables].sort())
   })
@@ -171,6 +190,57 @@ describe('the PostgreSQL dev-mode guard (SPEC §5)', () => {
       'SELECT * FROM orders WHERE id IN (SELECT id FROM secrets)',
       'Table secrets does not exist',
     ],
+    [
+      "the fields of a hidden table's row type",
+      'SELECT (NULL::audit_trail).*',
+      'Type audit_trail is not allowed in dev-mode SQL',
+    ],
+    [
+      "a visible table's row type, whose columns a policy may hide",
+      'SELECT (NULL::orders).*',
+      'Type orders is not allowed in dev-mode SQL',
+    ],
+    ['a row type in a cast', 'SELECT NULL::audit_trail', 'Type audit_trail is not allowed in dev-mode SQL'],
+    [
+      'an unknown type, answered like a hidden one',
+      'SELECT NULL::no_such_type',
+      'Type no_such_type is not allowed in dev-mode SQL',
+    ],
+    [
+      'a row type inside an allowed function',
+      'SELECT to_json(NULL::public.orders)',
+      'Type public.orders is not allowed in dev-mode SQL',
+    ],
+    ['a row-type array', 'SELECT ARRAY[NULL]::audit_trail[]', 'Type audit_trail is not allowed in dev-mode SQL'],
+    ['a row type in CAST', 'SELECT CAST(ROW(1) AS sales.targets)', 'Type sales.targets is not allowed in dev-mode SQL'],
+    ['a regclass lookup', "SELECT 'audit_trail'::regclass", 'Type regclass is not allowed in dev-mode SQL'],
+    [
+      'a regtype lookup',
+      "SELECT 'audit_trail'::pg_catalog.regtype",
+      'Type pg_catalog.regtype is not allowed in dev-mode SQL',
+    ],
+    ['an oid', 'SELECT 1259::oid', 'Type oid is not allowed in dev-mode SQL'],
+    [
+      'a type of another schema, even named like a scalar one',
+      "SELECT 'x'::public.text",
+      'Type public.text is not allowed in dev-mode SQL',
+    ],
+    [
+      'a row type in a SQL/JSON RETURNING clause',
+      "SELECT JSON_VALUE('{}', '$' RETURNING audit_trail)",
+      'Type audit_trail is not allowed in dev-mode SQL',
+    ],
+    [
+      'a row type in XMLSERIALIZE',
+      "SELECT XMLSERIALIZE(DOCUMENT '<a/>' AS audit_trail)",
+      'Type audit_trail is not allowed in dev-mode SQL',
+    ],
+    [
+      'row_to_json of a row type',
+      'SELECT row_to_json(NULL::audit_trail)',
+      'Function row_to_json is not allowed in dev-mode SQL',
+    ],
+    ['pg_typeof', 'SELECT pg_typeof(id) FROM orders', 'Function pg_typeof is not allowed in dev-mode SQL'],
     ['reading a file', "SELECT pg_read_file('/etc/passwd')", 'Function pg_read_file is not allowed in dev-mode SQL'],
     [
       'changing a setting',

@@ -1,5 +1,6 @@
 import { SqlRefusedError } from '../sql-refused-error.js'
 import { POSTGRES_ALLOWED_FUNCTIONS, POSTGRES_SYSTEM_SCHEMAS } from './postgres-functions.js'
+import { POSTGRES_ALLOWED_TYPES } from './postgres-types.js'
 
 export interface PostgresTableRef {
   readonly schema: string
@@ -77,6 +78,11 @@ function visit(
         break
       case 'RangeVar':
         checkTable(body, ctes, catalog, out)
+        break
+      // A cast's, XMLSERIALIZE's or a SQL/JSON RETURNING clause's type: a field, or a node in a list.
+      case 'typeName':
+      case 'TypeName':
+        checkType(body)
         break
       case 'RangeFunction': {
         const items = (body.functions as { List?: { items?: { FuncCall?: Node }[] } }[] | undefined)?.[0]?.List?.items
@@ -162,6 +168,20 @@ function checkCteQuery(cte: Node): void {
   if (kind === 'SelectStmt') return
   const verb = WRITES[kind ?? ''] ?? String(kind)
   throw new SqlRefusedError(`Data-modifying statements in WITH are not allowed (${verb}): dev-mode SQL only reads`)
+}
+
+function checkType(type: Node): void {
+  const parts = names(type.names)
+  const [schema, name] = parts.length === 1 ? ['pg_catalog', parts[0]] : parts
+  if (
+    parts.length > 2 ||
+    schema !== 'pg_catalog' ||
+    !POSTGRES_ALLOWED_TYPES.has(name ?? '') ||
+    type.pct_type === true ||
+    type.setof === true
+  ) {
+    throw new SqlRefusedError(`Type ${parts.join('.')} is not allowed in dev-mode SQL`)
+  }
 }
 
 function checkTable(

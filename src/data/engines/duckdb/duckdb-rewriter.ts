@@ -17,7 +17,7 @@ import { sameDuckDbAst } from '../../sql/duckdb-same-ast.js'
 import { SqlRefusedError } from '../../sql/sql-refused-error.js'
 
 export interface DuckDbRewriteInput {
-  /** The query as the principal wrote it (or as Gatehouse compiled it), after the dev-mode guard. */
+  /** The query as the principal wrote it, or as Gatehouse compiled it. */
   readonly sql: string
   /** The query's own parameter values (`$1…$k`: custom tools, compiled queries); dev-mode SQL has none. */
   readonly params?: readonly unknown[]
@@ -45,14 +45,6 @@ interface Codec {
 }
 
 /**
- * Applies `ConnectionRestrictions` to DuckDB SQL (SPEC §5 RLS): DuckDB parses
- * the query and every row rule (each handed to its parser as a bound value),
- * the pure `rewriteDuckDbSelect` rewrites the tree, and DuckDB writes it back
- * as SQL. One per engine: what it learns of the read-only catalog and of the
- * rules (parsed forms, rules checked against their tables) holds while the
- * file is open. Every call takes a connection of the engine's pool.
- */
-/**
  * What one query rewrites to under one shape of restrictions (tables,
  * policies, rules, columns, rule texts, how many values each binds): the
  * values themselves are bound, never written into the SQL, so one plan serves
@@ -71,6 +63,14 @@ const PLAN_CACHE_SIZE = 1000
 /** Longer queries are planned every time: a cache of their keys would hold megabytes. */
 const PLAN_CACHE_MAX_SQL = 20_000
 
+/**
+ * Applies `ConnectionRestrictions` to DuckDB SQL (SPEC §5 RLS): DuckDB parses
+ * the query and every row rule (each handed to its parser as a bound value),
+ * the pure `rewriteDuckDbSelect` rewrites the tree, and DuckDB writes it back
+ * as SQL. One per engine: what it learns of the read-only catalog and of the
+ * rules (parsed forms, rules checked against their tables) holds while the
+ * file is open. Every call takes a connection of the engine's pool.
+ */
 export class DuckDbRewriter {
   readonly #predicates = new Map<string, unknown>()
   readonly #checkedTables = new Set<string>()

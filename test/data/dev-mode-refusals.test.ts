@@ -168,6 +168,18 @@ const REFUSALS: readonly { what: string; sql: string; expected: string | Partial
   },
 ]
 
+const nest = (depth: number, open: string, inner: string, close: string) =>
+  `${open.repeat(depth)}${inner}${close.repeat(depth)}`
+
+/** Input nested past the guards' limit or the parsers' own stacks: refused, never a stack overflow. */
+const TOO_DEEP: typeof REFUSALS = [
+  { what: 'nested scalar subqueries', sql: `SELECT ${nest(1500, '(SELECT ', '1', ')')}` },
+  { what: 'nested subqueries in FROM', sql: `SELECT * FROM ${nest(1200, '(SELECT * FROM ', 'main.orders', ') AS n')}` },
+  { what: 'nested function calls', sql: `SELECT ${nest(1500, 'abs(', '1', ')')}` },
+  { what: 'nested CTEs', sql: nest(1200, 'WITH a AS (', 'SELECT 1', ') SELECT * FROM a') },
+  { what: "parentheses past the parser's stack", sql: `SELECT ${nest(20000, '(', '1', ')')}` },
+].map((row) => ({ ...row, what: `${row.what} (too deep)`, expected: 'The query is nested too deeply' }))
+
 function expectedFor(row: (typeof REFUSALS)[number], engine: DataEngine): string {
   return typeof row.expected === 'string' ? row.expected : (row.expected[engine] ?? '')
 }
@@ -212,7 +224,7 @@ describe.each(DATA_ENGINES)('dev-mode refusals on %s', (engine) => {
     await warehouse?.close()
   })
 
-  it.each(REFUSALS)('refuses $what', async (row) => {
+  it.each([...REFUSALS, ...TOO_DEEP])('refuses $what', async (row) => {
     const answer = await runSql(row.sql)
     expect(answer.isError).toBe(true)
     expect(answer.content[0]?.text).toContain(expectedFor(row, engine))

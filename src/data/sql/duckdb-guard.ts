@@ -1,3 +1,4 @@
+import { isNestingFailure, MAX_NESTING, nestedTooDeeply } from './nesting-limit.js'
 import { SqlRefusedError } from './sql-refused-error.js'
 import { DUCKDB_ALLOWED_FUNCTIONS, DUCKDB_SYSTEM_SCHEMAS, isDuckDbSystemName } from './duckdb-functions.js'
 import { DUCKDB_ALLOWED_TYPE_NAMES, DUCKDB_ALLOWED_TYPES } from './duckdb-types.js'
@@ -43,6 +44,7 @@ function isNode(value: unknown): value is Node {
 export function guardDuckDbSelect(ast: unknown, catalog: DuckDbCatalog, options: GuardOptions): TableRef[] {
   if (!isNode(ast) || ast.error !== false || !Array.isArray(ast.statements)) {
     const message = isNode(ast) && typeof ast.error_message === 'string' ? ast.error_message : ''
+    if (isNestingFailure(message)) throw nestedTooDeeply()
     throw new SqlRefusedError(
       /only SELECT/i.test(message) || message === ''
         ? 'Only a single read-only SELECT statement is accepted'
@@ -51,32 +53,47 @@ export function guardDuckDbSelect(ast: unknown, catalog: DuckDbCatalog, options:
   }
   if (ast.statements.length !== 1) throw new SqlRefusedError('Exactly one SQL statement is accepted')
   const tables = new Map<string, TableRef>()
-  visit(ast.statements[0], { ctes: new Set(), recurring: new Set() }, catalog, options, tables)
+  walk(ast.statements[0], catalog, options, tables)
   return [...tables.values()]
 }
 
+type Child = readonly [value: unknown, scope: Scope]
+
 /**
- * CTE names are scoped as DuckDB binds them (checked against DuckDB itself):
- * a query node sees every CTE of its WITH; a CTE's body sees only the CTEs
- * before it, with or without RECURSIVE and MATERIALIZED, so its own name there
- * is the table (`WITH orders AS (SELECT * FROM orders)` reads the table). A
- * recursive CTE (a RECURSIVE_CTE_NODE: WITH RECURSIVE over UNION [ALL]) sees
- * itself in its recursive arm only; its anchor reads the table of that name.
- * Reporting a table read as a CTE would let it past the allowlist and the RLS rewrite.
+ * Visits every node in source order with a stack of its own rather than the
+ * call stack, so that a tree nested past `MAX_NESTING` is refused by count and
+ * never by a stack overflow. Depth counts the objects that have a `type` or a
+ * `class`: query nodes, table references, expressions and types.
  */
-function visit(
-  value: unknown,
+function walk(statement: unknown, catalog: DuckDbCatalog, options: GuardOptions, out: Map<string, TableRef>): void {
+  const pending: { value: unknown; scope: Scope; depth: number }[] = [
+    { value: statement, scope: { ctes: new Set(), recurring: new Set() }, depth: 0 },
+  ]
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { value, scope } = next
+    let children: Child[]
+    let depth = next.depth
+    if (Array.isArray(value)) children = value.map((item) => [item, scope])
+    else if (!isNode(value)) continue
+    else {
+      if (typeof value.type === 'string' || typeof value.class === 'string') depth++
+      if (depth > MAX_NESTING) throw nestedTooDeeply()
+      checkNode(value, scope, catalog, options, out)
+      children = scopedChildren(value, scope)
+    }
+    for (const [child, childScope] of children.reverse()) {
+      if (typeof child === 'object' && child !== null) pending.push({ value: child, scope: childScope, depth })
+    }
+  }
+}
+
+function checkNode(
+  value: Node,
   scope: Scope,
   catalog: DuckDbCatalog,
   options: GuardOptions,
   out: Map<string, TableRef>,
 ): void {
-  if (Array.isArray(value)) {
-    for (const item of value) visit(item, scope, catalog, options, out)
-    return
-  }
-  if (!isNode(value)) return
-
   switch (value.type) {
     case 'BASE_TABLE':
       checkTable(value, scope, catalog, out)
@@ -101,23 +118,32 @@ function visit(
       checkFunction(value)
       break
   }
+}
+
+/**
+ * A node's fields with the CTE names in scope in each, as DuckDB binds them
+ * (checked against DuckDB itself): a query node sees every CTE of its WITH; a
+ * CTE's body sees only the CTEs before it, with or without RECURSIVE and
+ * MATERIALIZED, so its own name there is the table (`WITH orders AS (SELECT *
+ * FROM orders)` reads the table). A recursive CTE (a RECURSIVE_CTE_NODE: WITH
+ * RECURSIVE over UNION [ALL]) sees itself in its recursive arm only; its anchor
+ * reads the table of that name. Reporting a table read as a CTE would let it
+ * past the allowlist and the RLS rewrite.
+ */
+function scopedChildren(value: Node, scope: Scope): Child[] {
   const cteMap = isNode(value.cte_map) && Array.isArray(value.cte_map.map) ? (value.cte_map.map as Node[]) : []
   const names = cteMap.map((entry) => String(entry.key).toLowerCase())
   const inner = names.length === 0 ? scope : { ...scope, ctes: new Set([...scope.ctes, ...names]) }
-  for (const [key, child] of Object.entries(value)) {
-    if (key === 'type' || key === 'class') continue
+  return Object.entries(value).flatMap(([key, child]): Child[] => {
     if (key === 'cte_map' && cteMap.length > 0) {
-      cteMap.forEach((entry, i) => {
-        visit(entry, { ...scope, ctes: new Set([...scope.ctes, ...names.slice(0, i)]) }, catalog, options, out)
-      })
-    } else if (key === 'right' && value.type === 'RECURSIVE_CTE_NODE') {
-      const self = String(value.cte_name ?? '').toLowerCase()
-      const recursive = { ctes: new Set([...inner.ctes, self]), recurring: new Set([...inner.recurring, self]) }
-      visit(child, recursive, catalog, options, out)
-    } else {
-      visit(child, inner, catalog, options, out)
+      return cteMap.map((entry, i) => [entry, { ...scope, ctes: new Set([...scope.ctes, ...names.slice(0, i)]) }])
     }
-  }
+    if (key === 'right' && value.type === 'RECURSIVE_CTE_NODE') {
+      const self = String(value.cte_name ?? '').toLowerCase()
+      return [[child, { ctes: new Set([...inner.ctes, self]), recurring: new Set([...inner.recurring, self]) }]]
+    }
+    return [[child, inner]]
+  })
 }
 
 function checkTable(ref: Node, scope: Scope, catalog: DuckDbCatalog, out: Map<string, TableRef>): void {

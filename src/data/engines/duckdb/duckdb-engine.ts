@@ -4,6 +4,7 @@ import { GatehouseError } from '../../../domain/errors.js'
 import type { Engine, QueryOptions, QueryResult, TableInfo } from '../../engine.js'
 import { parseDuckDbAstJson } from '../../sql/duckdb-ast.js'
 import { guardDuckDbSelect } from '../../sql/duckdb-guard.js'
+import { isNestingFailure, nestedTooDeeply } from '../../sql/nesting-limit.js'
 import { SqlRefusedError } from '../../sql/sql-refused-error.js'
 import type { DuckDbCatalog, GuardOptions, TableRef } from '../../sql/duckdb-guard.js'
 import { StatementType } from '@duckdb/node-api'
@@ -127,6 +128,7 @@ export class DuckDbEngine implements Engine {
     options: GuardOptions,
   ): Promise<{ prepared: DuckDBPreparedStatement; tables: TableRef[] }> {
     const extracted = await connection.extractStatements(sql).catch((error: Error) => {
+      if (isNestingFailure(error.message)) throw nestedTooDeeply()
       throw new SqlRefusedError(`The query could not be parsed: ${error.message}`)
     })
     if (extracted.count !== 1) throw new SqlRefusedError('Exactly one SQL statement is accepted')
@@ -141,6 +143,8 @@ export class DuckDbEngine implements Engine {
       tables = guardDuckDbSelect(ast, await this.#catalog(), options)
     }
     const prepared = await extracted.prepare(0).catch((error: Error) => {
+      // The binder has a depth limit of its own, which the parser's does not always reach first.
+      if (isNestingFailure(error.message)) throw nestedTooDeeply()
       throw new SqlRefusedError(`The query could not be prepared: ${binderMessage(error.message)}`, {
         detail: error.message,
       })

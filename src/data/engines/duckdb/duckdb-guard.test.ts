@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { DuckDbEngine } from './duckdb-engine.js'
 
+const nest = (depth: number, open: string, inner: string, close: string) =>
+  `${open.repeat(depth)}${inner}${close.repeat(depth)}`
+
 describe('the DuckDB dev-mode guard (SPEC §5)', () => {
   let dir: string
   let engine: DuckDbEngine
@@ -119,6 +122,17 @@ describe('the DuckDB dev-mode guard (SPEC §5)', () => {
               '2024-01-01'::DATE, DATE '2024-01-01', TIMESTAMP '2024-01-01 00:00', INTERVAL 1 DAY, now()::TIMESTAMPTZ,
               NULL::INTEGER[], NULL::STRUCT(a BIGINT, b VARCHAR[]), '{}'::JSON, id::TEXT, true::BOOLEAN, id::HUGEINT
          FROM orders`,
+      ['main.orders'],
+    ],
+    [
+      'an expression 500 operators deep',
+      `SELECT count(*) FROM orders WHERE id ${'+ 1 '.repeat(500)}> 100`,
+      ['main.orders'],
+    ],
+    ['200 nested parentheses', `SELECT sum(${nest(200, '(', 'id', ')')}) FROM orders`, ['main.orders']],
+    [
+      '40 nested subqueries',
+      `SELECT count(*) FROM ${nest(40, '(SELECT * FROM ', 'orders', ') AS n')}`,
       ['main.orders'],
     ],
   ])('accepts %s', async (_, sql, tables) => {
@@ -267,6 +281,22 @@ describe('the DuckDB dev-mode guard (SPEC §5)', () => {
     ],
   ])('refuses %s, saying what and why', async (_, sql, message) => {
     await expect(engine.guard(sql, strict)).rejects.toMatchObject({ code: 'SQL_REFUSED', message })
+  })
+
+  it.each([
+    ['scalar subqueries', `SELECT ${nest(1500, '(SELECT ', '1', ')')}`],
+    ['subqueries in FROM', `SELECT * FROM ${nest(1200, '(SELECT * FROM ', 'orders', ') AS n')}`],
+    ['function calls', `SELECT ${nest(1500, 'abs(', '1', ')')}`],
+    ['CASE expressions', `SELECT ${nest(1500, 'CASE WHEN true THEN ', '1', ' END')}`],
+    ['an operator chain', `SELECT 1 ${'+ 1 '.repeat(3000)}`],
+    ['CTEs', nest(1200, 'WITH a AS (', 'SELECT 1', ') SELECT * FROM a')],
+    ['scalar subqueries the parser takes but the binder does not', `SELECT ${nest(300, '(SELECT ', '1', ')')}`],
+    ["parentheses past the parser's own stack", `SELECT ${nest(20000, '(', '1', ')')}`],
+  ])('refuses %s nested too deeply, before any stack overflows', async (_, sql) => {
+    await expect(engine.guard(sql, strict)).rejects.toMatchObject({
+      code: 'SQL_REFUSED',
+      message: 'The query is nested too deeply',
+    })
   })
 
   it("gives a hidden table and a missing one the same answer, and never the binder's suggestions", async () => {

@@ -9,6 +9,8 @@ const catalog = {
 }
 const strict = { allowParameters: false }
 const guard = async (sql: string, options = strict) => guardPostgresSelect(await parsePostgres(sql), catalog, options)
+const nest = (depth: number, open: string, inner: string, close: string) =>
+  `${open.repeat(depth)}${inner}${close.repeat(depth)}`
 
 describe('the PostgreSQL dev-mode guard (SPEC §5)', () => {
   it.each([
@@ -102,6 +104,17 @@ describe('the PostgreSQL dev-mode guard (SPEC §5)', () => {
       'a type in a SQL/JSON RETURNING clause',
       `SELECT JSON_VALUE('{"a": 1}', '$.a' RETURNING int), JSON_SERIALIZE('{}' RETURNING text)`,
       [],
+    ],
+    [
+      'an expression 500 operators deep',
+      `SELECT count(*) FROM orders WHERE id ${'+ 1 '.repeat(500)}> 100`,
+      ['public.orders'],
+    ],
+    ['200 nested parentheses', `SELECT sum(${nest(200, '(', 'id', ')')}) FROM orders`, ['public.orders']],
+    [
+      '40 nested subqueries',
+      `SELECT count(*) FROM ${nest(40, '(SELECT * FROM ', 'orders', ') AS n')}`,
+      ['public.orders'],
     ],
   ])('accepts %s', async (_, sql, tables) => {
     expect((await guard(sql)).map((r) => `${r.schema}.${r.table}`).sort()).toEqual([...tables].sort())
@@ -265,6 +278,20 @@ describe('the PostgreSQL dev-mode guard (SPEC §5)', () => {
     ],
   ])('refuses %s, saying what and why', async (_, sql, message) => {
     await expect(guard(sql)).rejects.toMatchObject({ code: 'SQL_REFUSED', message })
+  })
+
+  it.each([
+    ['scalar subqueries', `SELECT ${nest(1500, '(SELECT ', '1', ')')}`],
+    ['subqueries in FROM', `SELECT * FROM ${nest(1200, '(SELECT * FROM ', 'orders', ') AS n')}`],
+    ['function calls', `SELECT ${nest(1500, 'abs(', '1', ')')}`],
+    ['CASE expressions', `SELECT ${nest(1500, 'CASE WHEN true THEN ', '1', ' END')}`],
+    ['ARRAY constructors', `SELECT ${nest(1500, 'ARRAY[', '1', ']')}`],
+    ['an operator chain', `SELECT 1 ${'+ 1 '.repeat(3000)}`],
+    ['CTEs', nest(1200, 'WITH a AS (', 'SELECT 1', ') SELECT * FROM a')],
+    ["subqueries past the parser's own stack", `SELECT ${nest(5000, '(SELECT ', '1', ')')}`],
+    ["parentheses past the parser's own stack", `SELECT ${nest(20000, '(', '1', ')')}`],
+  ])('refuses %s nested too deeply, before any stack overflows', async (_, sql) => {
+    await expect(guard(sql)).rejects.toMatchObject({ code: 'SQL_REFUSED', message: 'The query is nested too deeply' })
   })
 
   it('passes declared parameters in SQL that Gatehouse compiles', async () => {

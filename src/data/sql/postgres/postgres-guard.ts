@@ -1,3 +1,4 @@
+import { MAX_NESTING, nestedTooDeeply } from '../nesting-limit.js'
 import { SqlRefusedError } from '../sql-refused-error.js'
 import { POSTGRES_ALLOWED_FUNCTIONS, POSTGRES_SYSTEM_SCHEMAS } from './postgres-functions.js'
 import { POSTGRES_ALLOWED_TYPES } from './postgres-types.js'
@@ -48,107 +49,124 @@ export function guardPostgresSelect(
     throw new SqlRefusedError('Only a single read-only SELECT statement is accepted')
   }
   const out = new Map<string, PostgresTableRef>()
-  visit(stmt, new Set(), catalog, options, out)
+  walk(stmt, catalog, options, out)
   return [...out.values()]
 }
 
-function visit(
-  value: unknown,
+/** A node still to check: the field or node kind it sits under, the CTE names in scope there, its depth in nodes. */
+interface Pending {
+  readonly key: string
+  readonly value: unknown
+  readonly ctes: ReadonlySet<string>
+  readonly depth: number
+}
+
+type Child = readonly [key: string, value: unknown, ctes: ReadonlySet<string>]
+
+/**
+ * Visits every node in source order with a stack of its own rather than the
+ * call stack, so that input nested past `MAX_NESTING` is refused by count and
+ * never by a stack overflow (the parser takes thousands of levels).
+ */
+function walk(
+  stmt: Node,
+  catalog: PostgresCatalog,
+  options: PostgresGuardOptions,
+  out: Map<string, PostgresTableRef>,
+): void {
+  const pending: Pending[] = [{ key: '', value: stmt, ctes: new Set(), depth: 0 }]
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { key, value, ctes } = next
+    // A node is `{ Kind: body }` and a body's fields are lower-case: each kind is a level of nesting.
+    const depth = /^[A-Z]/.test(key) ? next.depth + 1 : next.depth
+    if (depth > MAX_NESTING) throw nestedTooDeeply()
+    let children: Child[]
+    if (Array.isArray(value)) children = value.map((item) => ['', item, ctes])
+    else if (!isNode(value)) continue
+    else if (key === 'SelectStmt') children = selectChildren(value, ctes)
+    else {
+      checkNode(key, value, ctes, catalog, options, out)
+      children = Object.entries(value).map(([k, v]) => [k, v, ctes])
+    }
+    for (const [k, v, scope] of children.reverse()) {
+      if (typeof v === 'object' && v !== null) pending.push({ key: k, value: v, ctes: scope, depth })
+    }
+  }
+}
+
+function checkNode(
+  kind: string,
+  body: Node,
   ctes: ReadonlySet<string>,
   catalog: PostgresCatalog,
   options: PostgresGuardOptions,
   out: Map<string, PostgresTableRef>,
 ): void {
-  if (Array.isArray(value)) {
-    for (const item of value) visit(item, ctes, catalog, options, out)
-    return
-  }
-  if (!isNode(value)) return
-  for (const [kind, body] of Object.entries(value)) {
-    if (!isNode(body)) {
-      visit(body, ctes, catalog, options, out)
-      continue
+  switch (kind) {
+    case 'CommonTableExpr':
+      checkCteQuery(body)
+      break
+    case 'RangeVar':
+      checkTable(body, ctes, catalog, out)
+      break
+    // A cast's, XMLSERIALIZE's or a SQL/JSON RETURNING clause's type: a field, or a node in a list.
+    case 'typeName':
+    case 'TypeName':
+      checkType(body)
+      break
+    case 'RangeFunction': {
+      const items = (body.functions as { List?: { items?: { FuncCall?: Node }[] } }[] | undefined)?.[0]?.List?.items
+      const fn = names(items?.[0]?.FuncCall?.funcname).join('.') || 'a function'
+      throw new SqlRefusedError(`Table functions are not allowed (${fn}): query the connection's tables`)
     }
-    switch (kind) {
-      case 'SelectStmt':
-        visitSelect(body, ctes, catalog, options, out)
-        continue
-      case 'CommonTableExpr':
-        checkCteQuery(body)
-        break
-      case 'RangeVar':
-        checkTable(body, ctes, catalog, out)
-        break
-      // A cast's, XMLSERIALIZE's or a SQL/JSON RETURNING clause's type: a field, or a node in a list.
-      case 'typeName':
-      case 'TypeName':
-        checkType(body)
-        break
-      case 'RangeFunction': {
-        const items = (body.functions as { List?: { items?: { FuncCall?: Node }[] } }[] | undefined)?.[0]?.List?.items
-        const fn = names(items?.[0]?.FuncCall?.funcname).join('.') || 'a function'
-        throw new SqlRefusedError(`Table functions are not allowed (${fn}): query the connection's tables`)
+    case 'RangeTableFunc':
+    case 'JsonTable':
+      throw new SqlRefusedError("Table functions are not allowed (XMLTABLE/JSON_TABLE): query the connection's tables")
+    case 'ParamRef':
+      if (!options.allowParameters) {
+        throw new SqlRefusedError('Placeholders ($1, ?) are not allowed in SQL: write the values into the query')
       }
-      case 'RangeTableFunc':
-      case 'JsonTable':
-        throw new SqlRefusedError(
-          "Table functions are not allowed (XMLTABLE/JSON_TABLE): query the connection's tables",
-        )
-      case 'ParamRef':
-        if (!options.allowParameters) {
-          throw new SqlRefusedError('Placeholders ($1, ?) are not allowed in SQL: write the values into the query')
-        }
-        break
-      case 'FuncCall': {
-        const parts = names(body.funcname)
-        const name = parts[parts.length - 1] ?? ''
-        if (parts.length !== 1 || !POSTGRES_ALLOWED_FUNCTIONS.has(name)) {
-          throw new SqlRefusedError(`Function ${parts.join('.')} is not allowed in dev-mode SQL`)
-        }
-        break
+      break
+    case 'FuncCall': {
+      const parts = names(body.funcname)
+      const name = parts[parts.length - 1] ?? ''
+      if (parts.length !== 1 || !POSTGRES_ALLOWED_FUNCTIONS.has(name)) {
+        throw new SqlRefusedError(`Function ${parts.join('.')} is not allowed in dev-mode SQL`)
       }
-      default:
-        // Any statement nested in the SELECT that is not a SELECT (a write in WITH is caught above, with its verb).
-        if (kind.endsWith('Stmt')) throw new SqlRefusedError('Only a single read-only SELECT statement is accepted')
+      break
     }
-    visit(body, ctes, catalog, options, out)
+    default:
+      // Any statement nested in the SELECT that is not a SELECT (a write in WITH is caught above, with its verb).
+      if (kind.endsWith('Stmt')) throw new SqlRefusedError('Only a single read-only SELECT statement is accepted')
   }
 }
 
 /**
- * A SELECT body (a `SelectStmt`, or an arm of a set operation), with its WITH
- * names scoped as PostgreSQL scopes them: the query sees them all; in a plain
- * WITH a CTE's body sees only the CTEs before it, so its own name there is the
- * table (`WITH orders AS (SELECT * FROM orders)` reads the table); in WITH
- * RECURSIVE every name of the list is a CTE, in every body. Reporting a
- * table read as a CTE would let it past the allowlist and the RLS rewrite.
+ * The fields of a SELECT body (a `SelectStmt`, or an arm of a set operation),
+ * with its WITH names scoped as PostgreSQL scopes them: the query sees them
+ * all; in a plain WITH a CTE's body sees only the CTEs before it, so its own
+ * name there is the table (`WITH orders AS (SELECT * FROM orders)` reads the
+ * table); in WITH RECURSIVE every name of the list is a CTE, in every body.
+ * Reporting a table read as a CTE would let it past the allowlist and the RLS rewrite.
  */
-function visitSelect(
-  select: Node,
-  outer: ReadonlySet<string>,
-  catalog: PostgresCatalog,
-  options: PostgresGuardOptions,
-  out: Map<string, PostgresTableRef>,
-): void {
+function selectChildren(select: Node, outer: ReadonlySet<string>): Child[] {
   if (select.intoClause !== undefined) throw new SqlRefusedError('SELECT INTO creates a table and is not allowed')
   if (select.lockingClause !== undefined) throw new SqlRefusedError('FOR UPDATE and FOR SHARE are not allowed')
   const withClause = isNode(select.withClause) ? select.withClause : {}
   const ctes = Array.isArray(withClause.ctes) ? (withClause.ctes as Node[]) : []
-  const names = ctes.map((cte) => String((cte.CommonTableExpr as Node | undefined)?.ctename ?? ''))
-  const scope = names.length === 0 ? outer : new Set([...outer, ...names])
-  for (const [key, child] of Object.entries(select)) {
+  const cteNames = ctes.map((cte) => String((cte.CommonTableExpr as Node | undefined)?.ctename ?? ''))
+  const scope = cteNames.length === 0 ? outer : new Set([...outer, ...cteNames])
+  return Object.entries(select).flatMap(([key, child]): Child[] => {
     if (key === 'withClause') {
-      ctes.forEach((cte, i) => {
-        const visible = withClause.recursive === true ? names : names.slice(0, i)
-        visit(cte, new Set([...outer, ...visible]), catalog, options, out)
+      return ctes.map((cte, i) => {
+        const visible = withClause.recursive === true ? cteNames : cteNames.slice(0, i)
+        return ['', cte, new Set([...outer, ...visible])]
       })
-    } else if ((key === 'larg' || key === 'rarg') && isNode(child)) {
-      // The arms of a set operation are SELECT bodies without the node wrapper, each with its own WITH.
-      visitSelect(child, scope, catalog, options, out)
-    } else {
-      visit(child, scope, catalog, options, out)
     }
-  }
+    // The arms of a set operation are SELECT bodies without the node wrapper, each with its own WITH.
+    if (key === 'larg' || key === 'rarg') return [['SelectStmt', child, scope]]
+    return [[key, child, scope]]
+  })
 }
 
 const WRITES: Readonly<Record<string, string>> = {

@@ -1,4 +1,5 @@
 import { parse } from 'libpg-query'
+import { isNestingFailure, nestedTooDeeply } from '../nesting-limit.js'
 import { SqlRefusedError } from '../sql-refused-error.js'
 
 /**
@@ -9,6 +10,8 @@ export async function parsePostgres(sql: string): Promise<unknown> {
   try {
     return await parse(sql)
   } catch (error) {
-    throw new SqlRefusedError(`The query could not be parsed: ${(error as Error).message}`)
+    const message = (error as Error).message
+    if (isNestingFailure(message)) throw nestedTooDeeply()
+    throw new SqlRefusedError(`The query could not be parsed: ${message}`)
   }
 }

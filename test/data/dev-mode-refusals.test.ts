@@ -161,6 +161,11 @@ const REFUSALS: readonly { what: string; sql: string; expected: string | Partial
     expected: 'Table secrets does not exist',
   },
   {
+    what: 'a table outside the catalog, named like a CTE but for non-ASCII case (which neither engine folds)',
+    sql: 'WITH ÅUDIT AS (SELECT 1 AS id) SELECT * FROM åudit',
+    expected: 'Table åudit does not exist',
+  },
+  {
     what: 'a table outside the catalog, read by a recursive CTE of its name',
     sql: 'WITH RECURSIVE secrets AS (SELECT * FROM secrets UNION ALL SELECT * FROM secrets) SELECT * FROM secrets',
     // DuckDB's anchor reads the table of that name; PostgreSQL refuses a self-reference in the anchor.

@@ -1,9 +1,10 @@
 import { isNestingFailure, MAX_NESTING, nestedTooDeeply } from './nesting-limit.js'
 import { SqlRefusedError } from './sql-refused-error.js'
 import { DUCKDB_ALLOWED_FUNCTIONS, DUCKDB_SYSTEM_SCHEMAS, isDuckDbSystemName } from './duckdb-functions.js'
+import { foldDuckDbName } from './duckdb-names.js'
 import { DUCKDB_ALLOWED_TYPE_NAMES, DUCKDB_ALLOWED_TYPES } from './duckdb-types.js'
 
-/** A user table a query reads, as the catalog names it (lower-case). */
+/** A user table a query reads, its names folded as DuckDB folds them (`foldDuckDbName`). */
 export interface TableRef {
   readonly schema: string
   readonly table: string
@@ -12,7 +13,7 @@ export interface TableRef {
 export interface DuckDbCatalog {
   /** The database's own catalog name (`current_database()`), accepted as a qualifier. */
   readonly database: string
-  /** `schema.table`, lower-case: the only tables a query may name. */
+  /** `schema.table`, folded as DuckDB folds names (`foldDuckDbName`): the only tables a query may name. */
   readonly tables: ReadonlySet<string>
 }
 
@@ -132,14 +133,14 @@ function checkNode(
  */
 function scopedChildren(value: Node, scope: Scope): Child[] {
   const cteMap = isNode(value.cte_map) && Array.isArray(value.cte_map.map) ? (value.cte_map.map as Node[]) : []
-  const names = cteMap.map((entry) => String(entry.key).toLowerCase())
+  const names = cteMap.map((entry) => foldDuckDbName(String(entry.key)))
   const inner = names.length === 0 ? scope : { ...scope, ctes: new Set([...scope.ctes, ...names]) }
   return Object.entries(value).flatMap(([key, child]): Child[] => {
     if (key === 'cte_map' && cteMap.length > 0) {
       return cteMap.map((entry, i) => [entry, { ...scope, ctes: new Set([...scope.ctes, ...names.slice(0, i)]) }])
     }
     if (key === 'right' && value.type === 'RECURSIVE_CTE_NODE') {
-      const self = String(value.cte_name ?? '').toLowerCase()
+      const self = foldDuckDbName(String(value.cte_name ?? ''))
       return [[child, { ctes: new Set([...inner.ctes, self]), recurring: new Set([...inner.recurring, self]) }]]
     }
     return [[child, inner]]
@@ -148,11 +149,11 @@ function scopedChildren(value: Node, scope: Scope): Child[] {
 
 function checkTable(ref: Node, scope: Scope, catalog: DuckDbCatalog, out: Map<string, TableRef>): void {
   const table = String(ref.table_name ?? '')
-  const schema = String(ref.schema_name ?? '').toLowerCase()
-  const database = String(ref.catalog_name ?? '').toLowerCase()
+  const schema = foldDuckDbName(String(ref.schema_name ?? ''))
+  const database = foldDuckDbName(String(ref.catalog_name ?? ''))
   const name = [database, schema, table].filter((p) => p !== '').join('.')
-  if (database === '' && schema === '' && scope.ctes.has(table.toLowerCase())) return
-  if (schema === 'recurring' && scope.recurring.has(table.toLowerCase())) return
+  if (database === '' && schema === '' && scope.ctes.has(foldDuckDbName(table))) return
+  if (schema === 'recurring' && scope.recurring.has(foldDuckDbName(table))) return
   if (/[/\\:]|\.[a-z0-9]{1,8}$/i.test(table)) {
     throw new SqlRefusedError(`Reading files is not allowed ('${table}'): query the connection's tables`)
   }
@@ -162,13 +163,13 @@ function checkTable(ref: Node, scope: Scope, catalog: DuckDbCatalog, out: Map<st
   if (ref.at_clause !== null && ref.at_clause !== undefined) {
     throw new SqlRefusedError(`Time travel (AT) is not allowed on ${name}`)
   }
-  if (database !== '' && database !== catalog.database.toLowerCase()) {
+  if (database !== '' && database !== foldDuckDbName(catalog.database)) {
     throw new SqlRefusedError(`Table ${name} does not exist`)
   }
-  const key = `${schema === '' ? 'main' : schema}.${table.toLowerCase()}`
+  const found = { schema: schema === '' ? 'main' : schema, table: foldDuckDbName(table) }
+  const key = `${found.schema}.${found.table}`
   if (!catalog.tables.has(key)) throw new SqlRefusedError(`Table ${name} does not exist`)
-  const [s, t] = key.split('.') as [string, string]
-  out.set(key, { schema: s, table: t })
+  out.set(key, found)
 }
 
 function checkType(type: Node): void {
@@ -176,7 +177,7 @@ function checkType(type: Node): void {
   if (type.id === 'UNBOUND') {
     const name = String(info.name ?? '')
     const [database, schema] = [String(info.catalog ?? ''), String(info.schema ?? '')]
-    if (database === '' && schema === '' && DUCKDB_ALLOWED_TYPE_NAMES.has(name.toLowerCase())) return
+    if (database === '' && schema === '' && DUCKDB_ALLOWED_TYPE_NAMES.has(foldDuckDbName(name))) return
     const qualified = [database, schema, name].filter((p) => p !== '').join('.')
     throw new SqlRefusedError(`Type ${qualified} is not allowed in dev-mode SQL`)
   }
@@ -186,7 +187,7 @@ function checkType(type: Node): void {
 }
 
 function checkFunction(call: Node): void {
-  const name = String(call.function_name ?? '').toLowerCase()
+  const name = foldDuckDbName(String(call.function_name ?? ''))
   const qualified =
     (call.schema !== undefined && call.schema !== '') || (call.catalog !== undefined && call.catalog !== '')
   if (qualified || !DUCKDB_ALLOWED_FUNCTIONS.has(name)) {

@@ -4,6 +4,7 @@ import { GatehouseError } from '../../../domain/errors.js'
 import type { Engine, QueryOptions, QueryResult, TableInfo } from '../../engine.js'
 import { parseDuckDbAstJson } from '../../sql/duckdb-ast.js'
 import { guardDuckDbSelect } from '../../sql/duckdb-guard.js'
+import { foldDuckDbName } from '../../sql/duckdb-names.js'
 import { isNestingFailure, nestedTooDeeply } from '../../sql/nesting-limit.js'
 import { SqlRefusedError } from '../../sql/sql-refused-error.js'
 import type { DuckDbCatalog, GuardOptions, TableRef } from '../../sql/duckdb-guard.js'
@@ -182,7 +183,7 @@ export class DuckDbEngine implements Engine {
           String((await c.runAndReadAll('SELECT current_database()')).getRows()[0]?.[0]),
         ),
       ])
-      return { database, tables: new Set(tables.map((t) => `${t.schema}.${t.name}`.toLowerCase())) }
+      return { database, tables: new Set(tables.map((t) => foldDuckDbName(`${t.schema}.${t.name}`))) }
     })()
     return this.#catalogCache
   }

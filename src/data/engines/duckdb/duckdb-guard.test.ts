@@ -20,7 +20,7 @@ describe('the DuckDB dev-mode guard (SPEC §5)', () => {
     await c.run(`CREATE TABLE orders (id INT, tenant_id INT, customer_id INT, amount DECIMAL(10,2), region VARCHAR);
       CREATE TABLE customers (id INT, tenant_id INT, email VARCHAR);
       CREATE SCHEMA sales; CREATE TABLE sales.targets (region VARCHAR, target INT);
-      CREATE VIEW big_orders AS SELECT * FROM orders WHERE amount > 100`)
+      CREATE VIEW big_orders AS SELECT * FROM orders WHERE amount > 100; CREATE TABLE "åb" (id INT)`)
     c.closeSync()
     writer.closeSync()
     engine = await DuckDbEngine.open(path)
@@ -105,6 +105,11 @@ describe('the DuckDB dev-mode guard (SPEC §5)', () => {
       'the recurring table of a recursive CTE, which is the CTE',
       'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM recurring.r WHERE n < 3) SELECT * FROM r',
       [],
+    ],
+    [
+      'a table whose name differs from a CTE only outside ASCII, which DuckDB does not fold',
+      'WITH ÅB AS (SELECT 1 AS id) SELECT * FROM åb',
+      ['main.åb'],
     ],
     [
       'a schema-qualified name, which is never a CTE',
@@ -226,6 +231,16 @@ describe('the DuckDB dev-mode guard (SPEC §5)', () => {
       'a hidden table read by the anchor of a recursive CTE of its name',
       'WITH RECURSIVE secrets AS (SELECT * FROM secrets UNION ALL SELECT * FROM secrets) SELECT * FROM secrets',
       'Table secrets does not exist',
+    ],
+    [
+      'a hidden table named like a CTE but for non-ASCII case',
+      'WITH ÅUDIT AS (SELECT 1 AS id) SELECT * FROM åudit',
+      'Table åudit does not exist',
+    ],
+    [
+      'a hidden table that a CTE named with the Kelvin sign would hide if folded as Unicode',
+      'WITH \u212Aey AS (SELECT 1 AS id) SELECT * FROM key',
+      'Table key does not exist',
     ],
     [
       'a recurring table outside the recursive arm',

@@ -187,6 +187,11 @@ describe('the PostgreSQL dev-mode guard (SPEC §5)', () => {
       'Table secrets does not exist',
     ],
     [
+      'a hidden table named like a CTE but for non-ASCII case, which PostgreSQL does not fold',
+      'WITH ÅUDIT AS (SELECT 1 AS id) SELECT * FROM åudit',
+      'Table åudit does not exist',
+    ],
+    [
       'a hidden table read before a CTE of its name is defined',
       'WITH a AS (SELECT * FROM secrets), secrets AS (SELECT 1 AS id) SELECT * FROM a',
       'Table secrets does not exist',

@@ -28,7 +28,10 @@ export function withStatementCache(db: BetterSqlite3.Database, maxStatements = 5
   const statements = new Map<string, SqliteStatement>()
   return {
     close: () => db.close(),
-    prepare(sql: string): SqliteStatement {
+    prepare(text: string): SqliteStatement {
+      // Transactions take the write lock when they begin (BEGIN IMMEDIATE), so busy_timeout applies: a deferred
+      // transaction that reads, then writes after another process committed, fails at once with SQLITE_BUSY.
+      const sql = /^begin$/i.test(text) ? 'begin immediate' : text
       let statement = statements.get(sql)
       if (statement === undefined) {
         if (statements.size >= maxStatements) statements.delete(statements.keys().next().value as string)

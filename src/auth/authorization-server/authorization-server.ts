@@ -16,6 +16,7 @@ import { MCP_SCOPES, OIDC_SCOPES } from './scopes.js'
 import { hashId, storeAdapter } from './store-adapter.js'
 import { AsyncContextGate, oauthRequestContext } from './request-context.js'
 import type { OAuthRequestContext } from './request-context.js'
+import { errorPage } from '../../web/html.js'
 import type { PendingRecords } from './provider-events.js'
 import { auditProviderEvents } from './provider-events.js'
 
@@ -283,7 +284,12 @@ export class AuthorizationServer {
         (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
       renderError: (ctx, out) => {
         ctx.type = 'html'
-        ctx.body = errorPage(out.error, out.error_description)
+        // The page every other sign-in refusal uses; only the OAuth error code and its public description.
+        ctx.body = errorPage(
+          'Sign-in could not continue',
+          `${out.error}${out.error_description === undefined ? '' : `: ${out.error_description}`}. ` +
+            'Return to the application and connect again.',
+        )
       },
     }
   }
@@ -321,18 +327,6 @@ function hashedClientSecrets(provider: Provider): void {
     const presented = Buffer.from(hashId(actual))
     return expected.length === presented.length && expected.length > 0 && timingSafeEqual(expected, presented)
   }
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
-}
-
-function errorPage(error: string, description: string | undefined): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error · Gatehouse</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head><body><main>
-<h1>Sign-in could not continue</h1><p role="alert"><strong>${escapeHtml(error)}</strong>${
-    description === undefined ? '' : `: ${escapeHtml(description)}`
-  }</p><p>Return to the application and connect again.</p></main></body></html>`
 }
 
 export type { KoaContextWithOIDC }

@@ -1,3 +1,5 @@
+import type { ConnectionRestrictions, RewrittenQuery } from './sql/restrictions.js'
+
 /** A column of a result or a table, with the engine's own type name. */
 export interface ColumnInfo {
   readonly name: string
@@ -35,6 +37,28 @@ export interface GuardOptions {
   readonly allowParameters: boolean
 }
 
+/** A principal's query under its data security (SPEC §5 CLS/SLS/RLS). */
+export interface RestrictedQueryOptions extends QueryOptions {
+  /** What the principal may see of this connection; tables absent from it do not exist. */
+  readonly restrictions: ConnectionRestrictions
+  /** The dev-mode guard applies over the visible tables only (always, for a principal's query). */
+  readonly guard: GuardOptions
+}
+
+/** A restricted query's rows and what was applied, for the audit record and `explain`. */
+export interface RestrictedQueryResult {
+  readonly result: QueryResult
+  /** `policy.rule` names of the row rules that applied to the tables the query read. */
+  readonly appliedRules: readonly string[]
+}
+
+export interface RewriteOptions {
+  readonly restrictions: ConnectionRestrictions
+  readonly guard: GuardOptions
+  /** Values of the query's own `$1…$k` (compiled queries, custom tools). */
+  readonly params?: readonly unknown[]
+}
+
 export interface TableInfo {
   readonly schema: string
   readonly name: string
@@ -56,6 +80,15 @@ export interface Engine extends AsyncDisposable {
   guard(sql: string, options: GuardOptions): Promise<TableRef[]>
   /** Runs SQL that passed `guard`; engine failures become `QueryFailedError` in a generic form. */
   query(sql: string, options: QueryOptions): Promise<QueryResult>
+  /**
+   * Runs a principal's query under its restrictions: guarded over the visible
+   * tables, rewritten (`rewrite`), and only the rewritten SQL is prepared and
+   * run, so the engine never binds the query against hidden tables or
+   * columns. A hidden name gets the same error as one that does not exist.
+   */
+  restrictedQuery(sql: string, options: RestrictedQueryOptions): Promise<RestrictedQueryResult>
+  /** The SQL and parameters `restrictedQuery` would run (for `gatehouse explain`); nothing is executed. */
+  rewrite(sql: string, options: RewriteOptions): Promise<RewrittenQuery>
   /** Why this connection must not be used (e.g. a PostgreSQL superuser role); empty when it is safe. */
   check(): Promise<string[]>
   /** User tables of the connection's catalog, without system schemas. */

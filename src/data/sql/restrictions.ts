@@ -20,6 +20,30 @@
 export interface ConnectionRestrictions {
   /** Visible tables by `schema.table` (lower-case, as the catalog names them). */
   readonly tables: ReadonlyMap<string, TableRestriction>
+  /**
+   * The values of SPEC §5's SQL functions for this principal: each call
+   * (`get_username()`, `get_request_header('x-region')`…) is replaced by a
+   * bound parameter holding its value. Absent: the functions do not exist.
+   */
+  readonly session?: SessionValues
+}
+
+/** What SPEC §5's SQL functions return for one call; null where the principal has no such value. */
+export interface SessionValues {
+  /** `get_username()`: the user's name, else their email. */
+  readonly username: string | null
+  /** `get_user_email()` */
+  readonly userEmail: string | null
+  /** `get_user_id()`: the user's id, or a tenant token's end-user id. */
+  readonly userId: string | null
+  /** `get_org_id()` */
+  readonly orgId: string
+  /** `get_tenant_id()` */
+  readonly tenantId: string | null
+  /** `get_user_external_token()`: set for custom tools only; undefined elsewhere, where the function does not exist. */
+  readonly externalToken?: string | null
+  /** `get_request_header(name)`: the allowlisted headers of the request, by lower-case name (absent → NULL). */
+  readonly headers: ReadonlyMap<string, string>
 }
 
 export interface TableRestriction {

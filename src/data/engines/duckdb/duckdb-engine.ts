@@ -1,7 +1,16 @@
 import { DuckDBInstance } from '@duckdb/node-api'
 import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBValue } from '@duckdb/node-api'
 import { GatehouseError } from '../../../domain/errors.js'
-import type { Engine, QueryOptions, QueryResult, TableInfo } from '../../engine.js'
+import type {
+  Engine,
+  QueryOptions,
+  QueryResult,
+  RestrictedQueryOptions,
+  RestrictedQueryResult,
+  RewriteOptions,
+  TableInfo,
+} from '../../engine.js'
+import type { RewrittenQuery } from '../../sql/restrictions.js'
 import { parseDuckDbAstJson } from '../../sql/duckdb-ast.js'
 import { guardDuckDbSelect } from '../../sql/duckdb-guard.js'
 import { foldDuckDbName } from '../../sql/duckdb-names.js'
@@ -103,6 +112,14 @@ export class DuckDbEngine implements Engine {
       const kept = truncated ? rows.slice(0, options.maxRows) : rows
       return { columns, rows: kept, row_count: kept.length, truncated }
     })
+  }
+
+  restrictedQuery(_sql: string, _options: RestrictedQueryOptions): Promise<RestrictedQueryResult> {
+    return Promise.reject(new GatehouseError('INTERNAL', 'restricted queries are not wired yet'))
+  }
+
+  rewrite(_sql: string, _options: RewriteOptions): Promise<RewrittenQuery> {
+    return Promise.reject(new GatehouseError('INTERNAL', 'restricted queries are not wired yet'))
   }
 
   async guard(sql: string, options: GuardOptions): Promise<TableRef[]> {

@@ -1,6 +1,17 @@
 import pg from 'pg'
 import { GatehouseError } from '../../../domain/errors.js'
-import type { Engine, GuardOptions, QueryOptions, QueryResult, TableInfo, TableRef } from '../../engine.js'
+import type {
+  Engine,
+  GuardOptions,
+  QueryOptions,
+  QueryResult,
+  RestrictedQueryOptions,
+  RestrictedQueryResult,
+  RewriteOptions,
+  TableInfo,
+  TableRef,
+} from '../../engine.js'
+import type { RewrittenQuery } from '../../sql/restrictions.js'
 import { QUERY_DATA_ERROR, QUERY_ENGINE_ERROR, QUERY_STOPPED, QueryFailedError } from '../../query-failed-error.js'
 import { parsePostgres } from '../../sql/postgres/postgres-parser.js'
 import { guardPostgresSelect } from '../../sql/postgres/postgres-guard.js'
@@ -68,6 +79,14 @@ export class PostgresEngine implements Engine {
     if (Number(role.owned) > 0) problems.push(`the connection role owns ${role.owned} tables or views`)
     if (Number(role.writable) > 0) problems.push(`the connection role can write to ${role.writable} tables`)
     return problems
+  }
+
+  restrictedQuery(_sql: string, _options: RestrictedQueryOptions): Promise<RestrictedQueryResult> {
+    return Promise.reject(new GatehouseError('INTERNAL', 'restricted queries are not wired yet'))
+  }
+
+  rewrite(_sql: string, _options: RewriteOptions): Promise<RewrittenQuery> {
+    return Promise.reject(new GatehouseError('INTERNAL', 'restricted queries are not wired yet'))
   }
 
   /** The dev-mode guard on PostgreSQL's own grammar (libpg-query), against this role's readable tables. */

@@ -1,5 +1,10 @@
 import { DuckDBInstance } from '@duckdb/node-api'
-import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBValue } from '@duckdb/node-api'
+import type {
+  DuckDBConnection,
+  DuckDBExtractedStatements,
+  DuckDBPreparedStatement,
+  DuckDBValue,
+} from '@duckdb/node-api'
 import { GatehouseError } from '../../../domain/errors.js'
 import type {
   Engine,
@@ -16,6 +21,7 @@ import { guardDuckDbSelect } from '../../sql/duckdb-guard.js'
 import { foldDuckDbName } from '../../sql/duckdb-names.js'
 import { isNestingFailure, nestedTooDeeply } from '../../sql/nesting-limit.js'
 import { SqlRefusedError } from '../../sql/sql-refused-error.js'
+import { DuckDbRewriter } from './duckdb-rewriter.js'
 import type { DuckDbCatalog, GuardOptions, TableRef } from '../../sql/duckdb-guard.js'
 import { StatementType } from '@duckdb/node-api'
 import { QUERY_DATA_ERROR, QUERY_ENGINE_ERROR, QUERY_STOPPED, QueryFailedError } from '../../query-failed-error.js'
@@ -38,6 +44,7 @@ const LOCKED_DOWN: Readonly<Record<string, string>> = {
 const SYSTEM_SCHEMAS = ['information_schema', 'pg_catalog']
 
 const GUARD_CACHE_SIZE = 1000
+const EXACTLY_ONE = 'Exactly one SQL statement is accepted'
 const IDLE_CONNECTIONS = 8
 
 const WIDE_INTEGERS = new Set(['BIGINT', 'UBIGINT', 'HUGEINT', 'UHUGEINT'])
@@ -90,36 +97,56 @@ export class DuckDbEngine implements Engine {
    */
   async query(sql: string, options: QueryOptions): Promise<QueryResult> {
     return this.#withConnection(options.signal, async (connection) => {
-      const params = options.params as DuckDBValue[] | undefined
-      const prepared =
-        options.guard === undefined ? undefined : (await this.#checked(connection, sql, options.guard)).prepared
-      if (prepared !== undefined && params !== undefined) prepared.bind(params)
-      // Read one row past the limit: that is how `truncated` is known without reading everything.
-      const reading =
-        prepared === undefined
-          ? connection.streamAndReadUntil(sql, options.maxRows + 1, params)
-          : prepared.streamAndReadUntil(options.maxRows + 1)
-      const reader = await reading
-        .catch((error: unknown) => {
-          throw queryFailure(error, options.signal)
-        })
-        .finally(() => prepared?.destroySync())
-      const columnNames = reader.columnNames()
-      const columnTypes = reader.columnTypes()
-      const columns = columnNames.map((name, i) => ({ name, type: String(columnTypes[i]) }))
-      const rows = safeIntegers(reader.getRowsJson(), columns)
-      const truncated = rows.length > options.maxRows
-      const kept = truncated ? rows.slice(0, options.maxRows) : rows
-      return { columns, rows: kept, row_count: kept.length, truncated }
+      const statement =
+        options.guard === undefined ? sql : (await this.#checked(connection, sql, options.guard)).prepared
+      return read(connection, statement, options.params, options)
     })
   }
 
-  restrictedQuery(_sql: string, _options: RestrictedQueryOptions): Promise<RestrictedQueryResult> {
-    return Promise.reject(new GatehouseError('INTERNAL', 'restricted queries are not wired yet'))
+  readonly #rewriter = new DuckDbRewriter()
+
+  /**
+   * The user's SQL is only parsed (by the rewriter, which guards it over the
+   * visible tables); the rewritten SQL alone is prepared. Prepared as written,
+   * the binder would see the whole catalog and answer "ambiguous column" for a
+   * hidden column of two joined tables where a missing one is "not found".
+   */
+  async restrictedQuery(sql: string, options: RestrictedQueryOptions): Promise<RestrictedQueryResult> {
+    return this.#withConnection(options.signal, async (connection) => {
+      const rewritten = await this.#rewrite(connection, sql, options, options.signal)
+      // The rewrite takes several round trips; an abort between two of them interrupts nothing.
+      if (options.signal?.aborted === true) throw queryFailure(options.signal.reason, options.signal)
+      const prepared = await prepareSelect(await extractOne(connection, rewritten.sql))
+      const result = await read(connection, prepared, rewritten.params, options)
+      return { result, appliedRules: rewritten.appliedRules }
+    })
   }
 
-  rewrite(_sql: string, _options: RewriteOptions): Promise<RewrittenQuery> {
-    return Promise.reject(new GatehouseError('INTERNAL', 'restricted queries are not wired yet'))
+  async rewrite(sql: string, options: RewriteOptions): Promise<RewrittenQuery> {
+    return this.#withConnection(undefined, (connection) => this.#rewrite(connection, sql, options))
+  }
+
+  async #rewrite(
+    connection: DuckDBConnection,
+    sql: string,
+    options: RewriteOptions,
+    signal?: AbortSignal,
+  ): Promise<RewrittenQuery> {
+    const { restrictions, guard, params } = options
+    return this.#rewriter.rewrite(connection, { sql, params, restrictions, guard }).catch(async (error: unknown) => {
+      // An interrupted parse or write-back is a stopped query, not a refusal or a fault.
+      if (signal?.aborted === true && !(error instanceof GatehouseError)) throw queryFailure(error, signal)
+      // `json_serialize_sql` refuses a second statement that is not a SELECT as "not a SELECT";
+      // counting statements (parsing only, nothing bound) says what `query` says. Refusals only pay for it.
+      if (error instanceof SqlRefusedError) {
+        const count = await connection.extractStatements(sql).then(
+          (e) => e.count,
+          () => 1,
+        )
+        if (count !== 1) throw new SqlRefusedError(EXACTLY_ONE)
+      }
+      throw error
+    })
   }
 
   async guard(sql: string, options: GuardOptions): Promise<TableRef[]> {
@@ -145,11 +172,7 @@ export class DuckDbEngine implements Engine {
     sql: string,
     options: GuardOptions,
   ): Promise<{ prepared: DuckDBPreparedStatement; tables: TableRef[] }> {
-    const extracted = await connection.extractStatements(sql).catch((error: Error) => {
-      if (isNestingFailure(error.message)) throw nestedTooDeeply()
-      throw new SqlRefusedError(`The query could not be parsed: ${error.message}`)
-    })
-    if (extracted.count !== 1) throw new SqlRefusedError('Exactly one SQL statement is accepted')
+    const extracted = await extractOne(connection, sql)
     // SQL that Gatehouse compiles or a tool declares repeats with new parameters; the catalog of a
     // read-only file never changes, so its verdict holds. Agents' own SQL is checked every time.
     let tables = options.allowParameters ? this.#verdicts.get(sql) : undefined
@@ -160,16 +183,7 @@ export class DuckDbEngine implements Engine {
       const ast = parseDuckDbAstJson(String(serialized.getRows()[0]?.[0] ?? '{}'))
       tables = guardDuckDbSelect(ast, await this.#catalog(), options)
     }
-    const prepared = await extracted.prepare(0).catch((error: Error) => {
-      // The binder has a depth limit of its own, which the parser's does not always reach first.
-      if (isNestingFailure(error.message)) throw nestedTooDeeply()
-      throw new SqlRefusedError(`The query could not be prepared: ${binderMessage(error.message)}`, {
-        detail: error.message,
-      })
-    })
-    if (prepared.statementType !== StatementType.SELECT) {
-      throw new SqlRefusedError('Only a single read-only SELECT statement is accepted')
-    }
+    const prepared = await prepareSelect(extracted)
     if (options.allowParameters && !this.#verdicts.has(sql)) {
       if (this.#verdicts.size >= GUARD_CACHE_SIZE) this.#verdicts.delete(this.#verdicts.keys().next().value ?? '')
       this.#verdicts.set(sql, tables)
@@ -281,6 +295,62 @@ export class DuckDbEngine implements Engine {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }
+}
+
+async function extractOne(connection: DuckDBConnection, sql: string): Promise<DuckDBExtractedStatements> {
+  const extracted = await connection.extractStatements(sql).catch((error: Error) => {
+    if (isNestingFailure(error.message)) throw nestedTooDeeply()
+    throw new SqlRefusedError(`The query could not be parsed: ${error.message}`)
+  })
+  if (extracted.count !== 1) throw new SqlRefusedError(EXACTLY_ONE)
+  return extracted
+}
+
+/** Binds the statement (a binder error keeps its first sentence only) and confirms it is a SELECT. */
+async function prepareSelect(extracted: DuckDBExtractedStatements): Promise<DuckDBPreparedStatement> {
+  const prepared = await extracted.prepare(0).catch((error: Error) => {
+    // The binder has a depth limit of its own, which the parser's does not always reach first.
+    if (isNestingFailure(error.message)) throw nestedTooDeeply()
+    throw new SqlRefusedError(`The query could not be prepared: ${binderMessage(error.message)}`, {
+      detail: error.message,
+    })
+  })
+  if (prepared.statementType !== StatementType.SELECT) {
+    prepared.destroySync()
+    throw new SqlRefusedError('Only a single read-only SELECT statement is accepted')
+  }
+  return prepared
+}
+
+/**
+ * Runs a statement (SQL text, or prepared and then destroyed here) and reads
+ * one row past the limit: that is how `truncated` is known without reading everything.
+ */
+async function read(
+  connection: DuckDBConnection,
+  statement: string | DuckDBPreparedStatement,
+  params: readonly unknown[] | undefined,
+  options: Pick<QueryOptions, 'maxRows' | 'signal'>,
+): Promise<QueryResult> {
+  const values = params as DuckDBValue[] | undefined
+  let reader
+  try {
+    if (typeof statement !== 'string') {
+      if (values !== undefined) statement.bind(values)
+      reader = await statement.streamAndReadUntil(options.maxRows + 1)
+    } else reader = await connection.streamAndReadUntil(statement, options.maxRows + 1, values)
+  } catch (error) {
+    throw queryFailure(error, options.signal)
+  } finally {
+    if (typeof statement !== 'string') statement.destroySync()
+  }
+  const columnNames = reader.columnNames()
+  const columnTypes = reader.columnTypes()
+  const columns = columnNames.map((name, i) => ({ name, type: String(columnTypes[i]) }))
+  const rows = safeIntegers(reader.getRowsJson(), columns)
+  const truncated = rows.length > options.maxRows
+  const kept = truncated ? rows.slice(0, options.maxRows) : rows
+  return { columns, rows: kept, row_count: kept.length, truncated }
 }
 
 /**

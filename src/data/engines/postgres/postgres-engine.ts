@@ -16,6 +16,7 @@ import { QUERY_DATA_ERROR, QUERY_ENGINE_ERROR, QUERY_STOPPED, QueryFailedError }
 import { parsePostgres } from '../../sql/postgres/postgres-parser.js'
 import { guardPostgresSelect } from '../../sql/postgres/postgres-guard.js'
 import type { PostgresCatalog } from '../../sql/postgres/postgres-guard.js'
+import { rewriteParsedPostgres } from '../../sql/postgres/postgres-rewriter.js'
 
 export interface PostgresEngineOptions {
   readonly statementTimeoutMs: number
@@ -81,12 +82,27 @@ export class PostgresEngine implements Engine {
     return problems
   }
 
-  restrictedQuery(_sql: string, _options: RestrictedQueryOptions): Promise<RestrictedQueryResult> {
-    return Promise.reject(new GatehouseError('INTERNAL', 'restricted queries are not wired yet'))
+  /**
+   * Only the rewritten SQL reaches PostgreSQL, where each table the query
+   * names is a subquery of its visible columns: an error about the query text
+   * (42xxx, passed on) then says a hidden column "does not exist", as it says
+   * of a missing one, and never that it is ambiguous.
+   */
+  async restrictedQuery(sql: string, options: RestrictedQueryOptions): Promise<RestrictedQueryResult> {
+    options.signal?.throwIfAborted()
+    const rewritten = await this.rewrite(sql, options)
+    const result = await this.#run(rewritten.sql, rewritten.params, options)
+    return { result, appliedRules: rewritten.appliedRules }
   }
 
-  rewrite(_sql: string, _options: RewriteOptions): Promise<RewrittenQuery> {
-    return Promise.reject(new GatehouseError('INTERNAL', 'restricted queries are not wired yet'))
+  /** Parsed once: the guard, over the visible tables only, and the rewrite read the same tree. */
+  async rewrite(sql: string, options: RewriteOptions): Promise<RewrittenQuery> {
+    this.#assertOpen()
+    const ast = await parsePostgres(sql)
+    const { database, defaultSchema } = await this.#catalog()
+    const visible = { database, defaultSchema, tables: new Set(options.restrictions.tables.keys()) }
+    guardPostgresSelect(ast, visible, options.guard)
+    return rewriteParsedPostgres(ast, options.restrictions, { database, defaultSchema, params: options.params })
   }
 
   /** The dev-mode guard on PostgreSQL's own grammar (libpg-query), against this role's readable tables. */
@@ -122,19 +138,34 @@ export class PostgresEngine implements Engine {
   }
 
   async query(sql: string, options: QueryOptions): Promise<QueryResult> {
-    if (this.#closed) throw new GatehouseError('INTERNAL', 'The PostgreSQL engine is closed')
+    this.#assertOpen()
     options.signal?.throwIfAborted()
     if (options.guard !== undefined) await this.guard(sql, options.guard)
+    return this.#run(sql, options.params ?? [], options)
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new GatehouseError('INTERNAL', 'The PostgreSQL engine is closed')
+  }
+
+  /** One statement in its own READ ONLY transaction, under `statement_timeout`, through a cursor. */
+  async #run(
+    sql: string,
+    params: readonly unknown[],
+    options: Pick<QueryOptions, 'maxRows' | 'signal'>,
+  ): Promise<QueryResult> {
     const typeNames = await this.#types()
     const client = await this.#pool.connect()
     const cancel = () => void this.#pool.query('SELECT pg_cancel_backend($1)', [processId(client)]).catch(() => {})
     options.signal?.addEventListener('abort', cancel, { once: true })
     let broken: Error | undefined
     try {
+      // Aborted while the query was checked, rewritten or waiting for a client: the listener never fires.
+      options.signal?.throwIfAborted()
       await client.query('BEGIN READ ONLY')
       await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(this.#statementTimeoutMs))}`)
       // A cursor reads one row past the limit, however large the result: that is how `truncated` is known.
-      await client.query(`DECLARE gatehouse_result NO SCROLL CURSOR FOR ${sql}`, [...(options.params ?? [])])
+      await client.query(`DECLARE gatehouse_result NO SCROLL CURSOR FOR ${sql}`, [...params])
       const fetched = await client.query({
         text: `FETCH ${options.maxRows + 1} FROM gatehouse_result`,
         rowMode: 'array',

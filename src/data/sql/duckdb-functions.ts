@@ -4,6 +4,8 @@
  * that reads files, the network, settings or other databases (`read_*`,
  * `glob`, `getenv`, `current_setting`, `query`, `query_table`…) never runs,
  * and neither does one added by a future DuckDB release until it is reviewed.
+ * SPEC §5's own functions (`get_username()`…) are not listed: they never
+ * reach DuckDB, as the RLS rewrite replaces their calls (`session-functions.ts`).
  */
 // prettier-ignore
 export const DUCKDB_ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([

@@ -3,6 +3,7 @@ import { SqlRefusedError } from './sql-refused-error.js'
 import { DUCKDB_ALLOWED_FUNCTIONS, DUCKDB_SYSTEM_SCHEMAS, isDuckDbSystemName } from './duckdb-functions.js'
 import { foldDuckDbName } from './duckdb-names.js'
 import { DUCKDB_ALLOWED_TYPE_NAMES, DUCKDB_ALLOWED_TYPES } from './duckdb-types.js'
+import { qualifiedSessionFunction, sessionFunctionName, sessionFunctionUnavailable } from './session-functions.js'
 
 /** A user table a query reads, its names folded as DuckDB folds them (`foldDuckDbName`). */
 export interface TableRef {
@@ -20,6 +21,13 @@ export interface DuckDbCatalog {
 export interface GuardOptions {
   /** SQL that Gatehouse compiles, or that a custom tool declares, carries its own parameters. */
   readonly allowParameters: boolean
+  /**
+   * The RLS rewrite runs next and replaces every call of SPEC §5's SQL
+   * functions (`get_username()`…) by a bound value, checking its arguments:
+   * their unqualified calls pass. Otherwise they are refused, as nothing would
+   * replace them and DuckDB would look the name up itself (a macro).
+   */
+  readonly sessionFunctions?: boolean
 }
 
 type Node = Record<string, unknown>
@@ -116,7 +124,7 @@ function checkNode(
       break
     case 'FUNCTION':
     case 'WINDOW':
-      checkFunction(value)
+      checkFunction(value, options)
       break
   }
 }
@@ -186,11 +194,16 @@ function checkType(type: Node): void {
   }
 }
 
-function checkFunction(call: Node): void {
+function checkFunction(call: Node, options: GuardOptions): void {
   const name = foldDuckDbName(String(call.function_name ?? ''))
-  const qualified =
-    (call.schema !== undefined && call.schema !== '') || (call.catalog !== undefined && call.catalog !== '')
-  if (qualified || !DUCKDB_ALLOWED_FUNCTIONS.has(name)) {
+  const qualifier = [call.catalog, call.schema].map((p) => String(p ?? '')).filter((p) => p !== '')
+  const session = sessionFunctionName(name)
+  if (session !== undefined) {
+    if (options.sessionFunctions !== true) throw sessionFunctionUnavailable(session)
+    if (qualifier.length > 0) throw qualifiedSessionFunction(session, qualifier.join('.'))
+    return
+  }
+  if (qualifier.length > 0 || !DUCKDB_ALLOWED_FUNCTIONS.has(name)) {
     throw new SqlRefusedError(`Function ${name} is not allowed in dev-mode SQL`)
   }
 }

@@ -1,11 +1,23 @@
 import { GatehouseError } from '../../domain/errors.js'
 import { SqlRefusedError } from './sql-refused-error.js'
-import type { ConnectionRestrictions, RowAlternative, RowPredicate, TableRestriction } from './restrictions.js'
+import type {
+  ConnectionRestrictions,
+  RowAlternative,
+  RowPredicate,
+  SessionValues,
+  TableRestriction,
+} from './restrictions.js'
+import { duckDbSessionCallSyntax, duckDbSessionParameter, isDuckDbSessionCall } from './duckdb-session-functions.js'
+import { sessionCall, sessionCallKey, sessionValue } from './session-functions.js'
+import type { SessionCall } from './session-functions.js'
 
 /** A node of DuckDB's `json_serialize_sql` AST. Nodes are never mutated: every transform returns new ones. */
 type Node = Readonly<Record<string, unknown>>
 
 type PredicateValue = RowPredicate['values'][number]
+
+/** Whose values a run of placeholders binds: a row rule's (as many as it has), or one session function call's. */
+export type DuckDbParameterSource = { readonly alternative: RowAlternative } | { readonly session: SessionCall }
 
 export interface DuckDbRewriteOptions {
   /** The database's own catalog name (`current_database()`), accepted as a qualifier, as the guard does. */
@@ -33,10 +45,10 @@ export type DuckDbPredicateAsts = ReadonlyMap<string, unknown>
 export interface DuckDbRewrite {
   /** The rewritten statement list, in `json_serialize_sql` form. */
   readonly ast: unknown
-  /** The rules' values in placeholder order: `$(parameterCount + 1)` binds `values[0]`. */
+  /** The rules' and the session functions' values in placeholder order: `$(parameterCount + 1)` binds `values[0]`. */
   readonly values: readonly PredicateValue[]
-  /** The alternatives whose values `values` holds, in that order. */
-  readonly bound: readonly RowAlternative[]
+  /** Whose values `values` holds, in that order. */
+  readonly sources: readonly DuckDbParameterSource[]
   /** `policy.rule` of every alternative of every table the query reads. */
   readonly appliedRules: readonly string[]
   /** The tables the query reads. */
@@ -50,7 +62,9 @@ export interface DuckDbRewrite {
  * <rules>) AS <the reference's alias or table name>`, where a column that not
  * every policy shows is `CASE WHEN <rules of the policies that show it> THEN c
  * END`. A table that is not visible gets the guard's answer for a table that
- * does not exist. Pure: no I/O, no engine; the input is never modified.
+ * does not exist. Each call of SPEC §5's SQL functions becomes `$n::VARCHAR`
+ * bound to its value from `restrictions.session` (`session-functions.ts`).
+ * Pure: no I/O, no engine; the input is never modified.
  *
  * CTE names are scoped exactly as DuckDB binds them (checked against DuckDB
  * 1.5): a CTE is visible to the CTEs after it and to the query that defines
@@ -68,7 +82,7 @@ export function rewriteDuckDbSelect(
   return {
     ast: out,
     values: rewriter.values,
-    bound: rewriter.bound,
+    sources: rewriter.sources,
     appliedRules: [...rewriter.rules],
     tables: [...rewriter.tables.values()],
   }
@@ -124,10 +138,13 @@ const TABLE_REFS = new Set([
 /** One transform per node kind, after kysely's `OperationNodeTransformer`; everything else is copied child by child. */
 class DuckDbRewriter {
   readonly values: PredicateValue[] = []
-  readonly bound: RowAlternative[] = []
+  readonly sources: DuckDbParameterSource[] = []
   readonly rules = new Set<string>()
   readonly tables = new Map<string, TableRestriction>()
   readonly #offsets = new Map<RowAlternative, number>()
+  /** The placeholder of each distinct session function call (`sessionCallKey`): repeats share it, as GROUP BY needs. */
+  readonly #sessionParameters = new Map<string, number>()
+  readonly #session: SessionValues | undefined
   /** Aliases given to base tables that another table of the same name (in another schema) shares a FROM clause with. */
   readonly #aliases = new Map<Node, string>()
   /** The visible tables by `schema.table`, folded as DuckDB folds names. */
@@ -137,6 +154,7 @@ class DuckDbRewriter {
 
   constructor(restrictions: ConnectionRestrictions, predicates: DuckDbPredicateAsts, options: DuckDbRewriteOptions) {
     this.#tables = new Map([...restrictions.tables].map(([key, table]) => [lower(key), table]))
+    this.#session = restrictions.session
     this.#predicates = predicates
     this.#options = options
   }
@@ -288,6 +306,7 @@ class DuckDbRewriter {
   }
 
   transformExpression(node: Node, scope: Scope): Node {
+    if (isDuckDbSessionCall(node)) return this.transformSessionCall(node)
     switch (node.class) {
       case 'COLUMN_REF':
         return this.transformColumnRef(node, scope)
@@ -321,6 +340,24 @@ class DuckDbRewriter {
       return target === undefined ? { ...entry } : { ...entry, catalog: '', schema: '', table: target.alias }
     })
     return { ...out, qualified_exclude_list: qualifiedExcludeList }
+  }
+
+  /**
+   * A call of one of SPEC §5's SQL functions (`get_username()`…) becomes a
+   * placeholder bound to its value, never the value written as SQL; DuckDB
+   * never sees the name, so no macro of that name can answer instead.
+   */
+  transformSessionCall(node: Node): Node {
+    const call = sessionCall(duckDbSessionCallSyntax(node), this.#session)
+    const key = sessionCallKey(call)
+    let identifier = this.#sessionParameters.get(key)
+    if (identifier === undefined) {
+      identifier = this.#options.parameterCount + this.values.length + 1
+      this.#sessionParameters.set(key, identifier)
+      this.values.push(sessionValue(call, this.#session))
+      this.sources.push({ session: call })
+    }
+    return duckDbSessionParameter(identifier, String(node.alias ?? ''))
   }
 
   /** The user's own placeholders bind the user's values only, never a rule's. */
@@ -468,7 +505,7 @@ class DuckDbRewriter {
       offset = this.#options.parameterCount + this.values.length
       this.#offsets.set(alternative, offset)
       this.values.push(...predicate.values)
-      this.bound.push(alternative)
+      this.sources.push({ alternative })
     }
     return renumber(ast, offset, predicate) as Node
   }

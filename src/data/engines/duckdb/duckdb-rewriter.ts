@@ -14,6 +14,9 @@ import type {
   TableRestriction,
 } from '../../sql/restrictions.js'
 import { sameDuckDbAst } from '../../sql/duckdb-same-ast.js'
+import { duckDbSessionExpressions } from '../../sql/duckdb-session-functions.js'
+import { sessionValue } from '../../sql/session-functions.js'
+import type { SessionCall } from '../../sql/session-functions.js'
 import { SqlRefusedError } from '../../sql/sql-refused-error.js'
 
 export interface DuckDbRewriteInput {
@@ -51,10 +54,15 @@ interface Codec {
  * every principal whose restrictions have that shape.
  */
 interface Plan {
-  /** Undefined when the query reads no table: it runs as written. */
+  /** Undefined when the query reads no table and calls no session function: it runs as written. */
   readonly sql: string | undefined
-  /** Whose values bind the placeholders after the query's own, in order: table key and alternative index. */
-  readonly bound: readonly { readonly table: string; readonly alternative: number }[]
+  /**
+   * Whose values bind the placeholders after the query's own, in order: a
+   * rule's (table key and alternative index) or a session function call's.
+   */
+  readonly bound: readonly (
+    { readonly table: string; readonly alternative: number } | { readonly session: SessionCall }
+  )[]
   /** The tables the query reads (keys), in the order it names them. */
   readonly tables: readonly string[]
 }
@@ -94,7 +102,12 @@ export class DuckDbRewriter {
     }
     if (plan.sql === undefined) return { sql: input.sql, params: userParams, appliedRules: [] }
     const alternatives = (table: string) => input.restrictions.tables.get(table)?.alternatives ?? []
-    const values = plan.bound.flatMap((b) => alternatives(b.table)[b.alternative]?.predicate?.values ?? [])
+    const session = input.restrictions.session
+    const values = plan.bound.flatMap((b) =>
+      'session' in b
+        ? [sessionValue(b.session, session)]
+        : (alternatives(b.table)[b.alternative]?.predicate?.values ?? []),
+    )
     const rules = plan.tables.flatMap((table) =>
       alternatives(table).flatMap((a) => a.rules.map((r) => `${a.policy}.${r}`)),
     )
@@ -113,26 +126,30 @@ export class DuckDbRewriter {
       keys.set(restriction, table)
       restriction.alternatives.forEach((a, alternative) => where.set(a, { table, alternative }))
     }
-    const attempt = async (ast: unknown): Promise<Plan & { readsTables: boolean }> => {
+    const attempt = async (ast: unknown): Promise<Plan & { rewritten: boolean }> => {
       const options: DuckDbRewriteOptions = { ...base, expressionNames: await this.#names(connection, ast) }
       const result = rewriteDuckDbSelect(ast, input.restrictions, predicates, options)
       const tables = result.tables.map((t) => keys.get(t) as string)
-      const bound = result.bound.map((a) => where.get(a) as { table: string; alternative: number })
-      // A query that reads no table runs as it was written: there is nothing to restrict.
-      if (tables.length === 0) return { sql: undefined, bound, tables, readsTables: false }
+      const bound = result.sources.map((s) =>
+        'session' in s ? s : (where.get(s.alternative) as Plan['bound'][number]),
+      )
+      // A query that reads no table and calls no session function runs as it was written: nothing changes.
+      if (tables.length === 0 && bound.length === 0) return { sql: undefined, bound, tables, rewritten: false }
       await this.#checkTables(connection, result.tables, predicates, options)
-      return { sql: await this.#writeBack(connection, result), bound, tables, readsTables: true }
+      return { sql: await this.#writeBack(connection, result), bound, tables, rewritten: true }
     }
     const visible = { database: base.database, tables: new Set(input.restrictions.tables.keys()) }
+    // The session functions pass the guard here because the rewrite replaces every call of them.
+    const guard = input.guard === undefined ? undefined : { ...input.guard, sessionFunctions: true }
     const parse = async (sql: string) => {
       const ast = await this.#serialize(connection, sql)
-      if (input.guard !== undefined) guardDuckDbSelect(ast, visible, input.guard)
+      if (guard !== undefined) guardDuckDbSelect(ast, visible, guard)
       return ast
     }
     // Parsed here rather than taken from the guard, whose tree has rounded numbers (see duckdb-ast-json.ts).
     const ast = await parse(input.sql)
     const first = await attempt(ast)
-    if (!first.readsTables || first.sql !== undefined) return first
+    if (!first.rewritten || first.sql !== undefined) return first
     // A few constructs are written in a form that parses to a different tree (`x IS TRUE`; a double
     // written `1e2` becomes the decimal `100.0`); the query DuckDB writes for the tree is rewritten
     // instead, guarded again, and parses back unchanged.
@@ -158,7 +175,7 @@ export class DuckDbRewriter {
   /** The name DuckDB gives each unnamed expression the rewrite could rename: its text, as DuckDB writes it. */
   async #names(connection: DuckDBConnection, ast: unknown): Promise<Map<unknown, string>> {
     const names = new Map<unknown, string>()
-    for (const expression of duckDbExpressionsToName(ast)) {
+    for (const expression of new Set([...duckDbExpressionsToName(ast), ...duckDbSessionExpressions(ast)])) {
       const sql = await this.#deserialize(connection, duckDbExpressionStatement(expression))
       names.set(expression, sql.replace(/^SELECT /, ''))
     }

@@ -2,6 +2,8 @@
  * The functions dev-mode SQL may call on PostgreSQL (SPEC §5). Anything not
  * listed is refused: `pg_read_file`, `lo_import`, `set_config`,
  * `current_setting`, `dblink`, `pg_sleep`, `txid_*`, `pg_*` administration…
+ * SPEC §5's own functions (`get_username()`…) are not listed: they never
+ * reach PostgreSQL, as the RLS rewrite replaces their calls (`session-functions.ts`).
  */
 // prettier-ignore
 export const POSTGRES_ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([

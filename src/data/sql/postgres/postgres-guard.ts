@@ -2,6 +2,7 @@ import { MAX_NESTING, nestedTooDeeply } from '../nesting-limit.js'
 import { SqlRefusedError } from '../sql-refused-error.js'
 import { POSTGRES_ALLOWED_FUNCTIONS, POSTGRES_SYSTEM_SCHEMAS } from './postgres-functions.js'
 import { POSTGRES_ALLOWED_TYPES } from './postgres-types.js'
+import { qualifiedSessionFunction, sessionFunctionName, sessionFunctionUnavailable } from '../session-functions.js'
 
 export interface PostgresTableRef {
   readonly schema: string
@@ -19,6 +20,14 @@ export interface PostgresCatalog {
 
 export interface PostgresGuardOptions {
   readonly allowParameters: boolean
+  /**
+   * The RLS rewrite runs next and replaces every call of SPEC §5's SQL
+   * functions (`get_username()`…) by a bound value, checking its arguments:
+   * their unqualified calls pass. Otherwise they are refused, as nothing would
+   * replace them and PostgreSQL would run whatever function of that name the
+   * search path finds.
+   */
+  readonly sessionFunctions?: boolean
 }
 
 type Node = Record<string, unknown>
@@ -130,6 +139,12 @@ function checkNode(
     case 'FuncCall': {
       const parts = names(body.funcname)
       const name = parts[parts.length - 1] ?? ''
+      const session = sessionFunctionName(name)
+      if (session !== undefined) {
+        if (options.sessionFunctions !== true) throw sessionFunctionUnavailable(session)
+        if (parts.length !== 1) throw qualifiedSessionFunction(session, parts.slice(0, -1).join('.'))
+        break
+      }
       if (parts.length !== 1 || !POSTGRES_ALLOWED_FUNCTIONS.has(name)) {
         throw new SqlRefusedError(`Function ${parts.join('.')} is not allowed in dev-mode SQL`)
       }

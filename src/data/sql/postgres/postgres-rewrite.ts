@@ -4,6 +4,13 @@ import type { ConnectionRestrictions, RowAlternative, RowPredicate, TableRestric
 import { SqlRefusedError } from '../sql-refused-error.js'
 import { POSTGRES_SYSTEM_SCHEMAS } from './postgres-functions.js'
 import { placePredicate, restrictedTable } from './postgres-restricted-table.js'
+import {
+  postgresSessionCallSyntax,
+  postgresSessionColumnName,
+  postgresSessionFunction,
+  postgresSessionParameter,
+} from './postgres-session-functions.js'
+import { sessionCall, sessionCallKey, sessionValue } from '../session-functions.js'
 
 export interface PostgresRewriteOptions {
   /** The database name, accepted as a three-part qualifier. */
@@ -19,7 +26,10 @@ export type PredicateAsts = ReadonlyMap<string, unknown>
 
 export interface PostgresRewrite {
   readonly ast: ParseResult
-  /** The row predicates' values, in placeholder order: they bind `$k+1…` after the query's own `k` parameters. */
+  /**
+   * The row predicates' and the session functions' values, in placeholder
+   * order: they bind `$k+1…` after the query's own `k` parameters.
+   */
   readonly params: readonly RowPredicate['values'][number][]
   /** `policy.rule` names of the tables the query reads, in the order the query names them. */
   readonly appliedRules: readonly string[]
@@ -45,6 +55,10 @@ type Body = Record<string, unknown>
  * scoped as PostgreSQL scopes them: inside a plain WITH a CTE's own name and
  * the names after it are still tables (`WITH orders AS (SELECT * FROM orders)`
  * reads the table), inside WITH RECURSIVE every name of the list is a CTE.
+ *
+ * Each call of SPEC §5's SQL functions becomes `$n::pg_catalog.text` bound to
+ * its value from `restrictions.session` (`session-functions.ts`), under the
+ * column name PostgreSQL gives the call.
  */
 export function rewritePostgresSelect(
   ast: unknown,
@@ -76,6 +90,8 @@ class PostgresRewriter {
   readonly #options: PostgresRewriteOptions
   /** Where each alternative's values start: every reference to a table shares its placeholders. */
   readonly #offsets = new Map<RowAlternative, number>()
+  /** The placeholder of each distinct session function call (`sessionCallKey`): repeats share it, as GROUP BY needs. */
+  readonly #sessionParameters = new Map<string, number>()
 
   constructor(restrictions: ConnectionRestrictions, predicates: PredicateAsts, options: PostgresRewriteOptions) {
     this.#restrictions = restrictions
@@ -198,6 +214,43 @@ class PostgresRewriter {
     return { ...ref, fields: fields.slice(-2) }
   }
 
+  /**
+   * A call of one of SPEC §5's SQL functions becomes a placeholder bound to
+   * its value, never the value written as SQL; PostgreSQL never sees the
+   * name, so no function of that name on the search path can answer instead.
+   */
+  #sessionCall(call: Body): Node {
+    const session = this.#restrictions.session
+    const resolved = sessionCall(postgresSessionCallSyntax(call), session)
+    const key = sessionCallKey(resolved)
+    let n = this.#sessionParameters.get(key)
+    if (n === undefined) {
+      n = this.#options.parameters + this.params.length + 1
+      this.#sessionParameters.set(key, n)
+      this.params.push(sessionValue(resolved, session))
+    }
+    return postgresSessionParameter(n)
+  }
+
+  /** A session function is a value, not a table: its parameter cannot stand in FROM. */
+  #rangeFunction(range: Body, scope: Scope): Body {
+    for (const item of Array.isArray(range.functions) ? (range.functions as Body[]) : []) {
+      const [call] = ((item.List as Body | undefined)?.items as Body[] | undefined) ?? []
+      const fn = isBody(call?.FuncCall) ? postgresSessionFunction(call.FuncCall) : undefined
+      if (fn !== undefined) {
+        throw new SqlRefusedError(`Table functions are not allowed (${fn}): query the connection's tables`)
+      }
+    }
+    return this.#fields(range, scope)
+  }
+
+  /** An unnamed select-list call keeps the column name PostgreSQL gives it (the function's), not `text`. */
+  #resTarget(target: Body, scope: Scope): Body {
+    const out = this.#fields(target, scope)
+    const name = typeof target.name === 'string' ? undefined : postgresSessionColumnName(target.val)
+    return name === undefined ? out : { ...out, name }
+  }
+
   #paramRef(ref: Body): Body {
     const n = Number(ref.number)
     if (this.#options.parameters === 0) {
@@ -258,6 +311,14 @@ class PostgresRewriter {
         return { ColumnRef: this.#columnRef(body, scope) }
       case 'ParamRef':
         return { ParamRef: this.#paramRef(body) }
+      case 'FuncCall':
+        return postgresSessionFunction(body) === undefined
+          ? { FuncCall: this.#fields(body, scope) }
+          : this.#sessionCall(body)
+      case 'RangeFunction':
+        return { RangeFunction: this.#rangeFunction(body, scope) }
+      case 'ResTarget':
+        return { ResTarget: this.#resTarget(body, scope) }
       case 'RangeTableSample':
         // A sample of the fenced subquery is not possible, and one of the whole table would depend on hidden rows.
         throw new SqlRefusedError('TABLESAMPLE is not allowed')

@@ -1,21 +1,42 @@
 import type { Principal } from '../domain/principal.js'
 import type { ConnectionDefinition, DomainDefinition, ProjectFile } from '../config/project-file-schema.js'
+import type { SecurityDefinition } from '../config/security-schema.js'
+import { appliedPolicies } from './access-policy.js'
+import type { AppliedPolicy } from './access-policy.js'
 
 /**
- * Connection-level access (CLS), before security policies exist: an org
- * user's credential (API key, OAuth token, org-user project token) scoped to a
- * project sees all of that project's connections; a tenant user's project
- * token (an embedded product's end customer) sees none until a policy
- * assignment grants it some. Default deny.
+ * The policies that apply to a principal in a project (SPEC §3.2). Default
+ * deny: a project without a `security` section, or a principal no assignment
+ * names, gets none. Throws `AuthorizationError` when a parameter cannot be
+ * resolved or a token asks for a value it may not (fail closed). Principals
+ * are cached with their credential and definitions are replaced, never
+ * mutated, so the answer is kept per (principal, definition).
  */
-export function visibleConnections(principal: Principal, project: ProjectFile): ConnectionDefinition[] {
-  if (isTenantUser(principal)) return []
-  return [...project.connections]
+export function policiesFor(principal: Principal, project: ProjectFile): readonly AppliedPolicy[] {
+  const security = project.security
+  if (security === undefined) return []
+  let byDefinition = resolved.get(principal)
+  if (byDefinition === undefined) resolved.set(principal, (byDefinition = new WeakMap()))
+  let entry = byDefinition.get(security)
+  if (entry === undefined) {
+    try {
+      entry = { policies: appliedPolicies(principal, security) }
+    } catch (error) {
+      entry = { error }
+    }
+    byDefinition.set(security, entry)
+  }
+  if ('error' in entry) throw entry.error
+  return entry.policies
 }
 
-/** Anything but an org member: a project token minted for a tenant, or for no user at all. */
-function isTenantUser(principal: Principal): boolean {
-  return principal.tenantId !== undefined || principal.role === 'tenant_user'
+type Resolved = { readonly policies: readonly AppliedPolicy[] } | { readonly error: unknown }
+const resolved = new WeakMap<Principal, WeakMap<SecurityDefinition, Resolved>>()
+
+/** Connection-level security (CLS): the connections some applied policy grants, in definition order. */
+export function visibleConnections(principal: Principal, project: ProjectFile): ConnectionDefinition[] {
+  const granted = new Set(policiesFor(principal, project).flatMap((p) => p.policy.connections))
+  return project.connections.filter((c) => granted.has(c.name))
 }
 
 /** A credential narrowed to domains (`--domain`) sees only those (SPEC §4.2). */
@@ -36,6 +57,8 @@ export function canSeeDomain(principal: Principal, domain: string): boolean {
 /**
  * The domains a principal may query: named by its domain access, and built
  * only on connections it can see (a domain over a hidden connection is hidden).
+ * Which of a visible domain's datasets, dimensions and measures exist for the
+ * principal is decided against the catalog (`restrictDomain`).
  */
 export function visibleDomains(principal: Principal, project: ProjectFile): DomainDefinition[] {
   const connections = new Set(visibleConnections(principal, project).map((c) => c.name))

@@ -16,6 +16,7 @@ import { registerAuditCommands } from './commands/audit-commands.js'
 import { registerApplyCommand } from './commands/apply-command.js'
 import { registerDemoCommand } from './commands/demo-command.js'
 import { registerRunToolCommand } from './commands/run-tool-command.js'
+import { registerExplainCommand } from './commands/explain-command.js'
 import { registerOAuthCommands } from './commands/oauth-commands.js'
 
 export function buildProgram(output: Output = processOutput): Command {
@@ -39,6 +40,7 @@ export function buildProgram(output: Output = processOutput): Command {
   registerOAuthCommands(program, output)
   registerApplyCommand(program, output)
   registerRunToolCommand(program, output)
+  registerExplainCommand(program, output)
   registerAuditCommands(program, output)
   return program
 }

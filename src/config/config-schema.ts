@@ -57,6 +57,17 @@ const pem = (what: string) =>
     error: `expected the PEM text of the ${what}; write file:/path/to/file.pem to read it from a file`,
   })
 
+/** Headers that carry credentials or that a proxy sets: never readable from SQL, whatever the config says. */
+export const UNREADABLE_HEADER = /^(authorization|cookie|proxy-.*|forwarded|x-forwarded-.*|x-real-ip)$/i
+
+const sqlRequestHeader = text()
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'expected an HTTP header name' })
+  .refine((name) => !UNREADABLE_HEADER.test(name), {
+    error:
+      'credential and proxy headers (Authorization, Cookie, Proxy-*, Forwarded, X-Forwarded-*, X-Real-IP) cannot be read from SQL',
+  })
+  .transform((name) => name.toLowerCase())
+
 const serverSchema = z
   .strictObject({
     host: text().default('127.0.0.1'),
@@ -71,6 +82,8 @@ const serverSchema = z
     tls: z.strictObject({ cert: pem('certificate'), key: pem('private key') }).optional(),
     max_body_bytes: integer(1).default(1_048_576),
     workers: integer(1).default(1),
+    /** Request headers SQL may read through `get_request_header(name)` (SPEC §5); credentials and proxy headers never. */
+    sql_request_headers: z.array(sqlRequestHeader).default([]),
   })
   .transform(({ public_url, ...server }) => ({
     ...server,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { ConfigError } from '../domain/errors.js'
+import { checkSecurityDefinition } from './check-security-definition.js'
 import { checkToolPolicies } from './check-tool-policies.js'
 import { configErrorFromIssues, describeZodIssue, issuesFromZod } from './config-issue.js'
 import type { ConfigIssue } from './config-issue.js'
@@ -47,11 +48,7 @@ export function projectFileFromObject(
   const issue = (path: string, message: string) => issues.push({ path, message })
 
   if (project.security !== undefined) {
-    issue(
-      'security',
-      'row-, column- and schema-level security is not enforced by this version yet; remove the section ' +
-        '(apply refuses it rather than store policies that would not hold)',
-    )
+    issues.push(...checkSecurityDefinition(project.security, project.connections.map((c) => c.name)))
   }
   unique(project.connections, 'connections', 'connection', issue)
   unique(project.domains, 'domains', 'domain', issue)

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { integer, text } from './config-fields.js'
+import { securitySchema } from './security-schema.js'
 
 /**
  * The project definition of SPEC §3.2 (`gatehouse apply -f project.yaml`).
@@ -178,8 +179,8 @@ export const projectFileSchema = z.strictObject({
   description,
   connections: z.array(connectionSchema).default([]),
   domains: z.array(domainSchema).default([]),
-  /** Row-, column- and schema-level security (SPEC §3.2); refused by `apply` until it is enforced. */
-  security: z.unknown().optional(),
+  /** Connection-, schema/column- and row-level security (SPEC §3.2). Absent: nobody sees any connection. */
+  security: securitySchema.optional(),
   tools: z.array(toolSchema).default([]),
 })
 

@@ -159,6 +159,7 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
       resourceMetadataUrl: resourceMetadataUrl(publicUrl),
       allowedOrigins: config.server.allowed_origins,
       maxBodyBytes: config.server.max_body_bytes,
+      sqlRequestHeaders: config.server.sql_request_headers,
       ...(options.insecureFixedPrincipal !== undefined && { insecureFixedPrincipal: options.insecureFixedPrincipal }),
     })
 

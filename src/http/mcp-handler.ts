@@ -26,6 +26,8 @@ export interface McpHandlerOptions {
   readonly resourceMetadataUrl: string
   readonly allowedOrigins: readonly string[]
   readonly maxBodyBytes: number
+  /** Lower-case names of the headers SQL may read (`server.sql_request_headers`). */
+  readonly sqlRequestHeaders?: readonly string[]
   /** Benchmarks only: skip authentication and act as this principal. */
   readonly insecureFixedPrincipal?: Principal
 }
@@ -44,6 +46,7 @@ type Message = Record<string, unknown>
  */
 export function createMcpHandler(options: McpHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const allowedOrigins = new Set(options.allowedOrigins.map((o) => o.toLowerCase()))
+  const readable = options.sqlRequestHeaders ?? []
   const defaultChallenge: ChallengeOptions = { resourceMetadata: options.resourceMetadataUrl, scope: 'mcp:read' }
 
   function sendError(res: ServerResponse, error: unknown, extraHeaders: Record<string, string> = {}): number {
@@ -229,6 +232,7 @@ export function createMcpHandler(options: McpHandlerOptions): (req: IncomingMess
     const meta: CallMeta = {
       ip: options.addresses.resolve(req.socket.remoteAddress, req.headers['x-forwarded-for']),
       userAgent: req.headers['user-agent'],
+      ...(readable.length > 0 && { headers: readableHeaders(req, readable) }),
     }
     handle(req, res, meta).then(
       (status) => options.metrics.onRequest('mcp', status, (performance.now() - started) / 1000),
@@ -240,6 +244,16 @@ export function createMcpHandler(options: McpHandlerOptions): (req: IncomingMess
       },
     )
   }
+}
+
+/** The allowlisted headers of a request, for `get_request_header` (a repeated header's values joined by ", "). */
+function readableHeaders(req: IncomingMessage, names: readonly string[]): ReadonlyMap<string, string> {
+  const headers = new Map<string, string>()
+  for (const name of names) {
+    const value = req.headers[name]
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value)
+  }
+  return headers
 }
 
 /** The web `Request` the SDK's modern entry takes; the body was already read (and size-checked). */

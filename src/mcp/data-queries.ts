@@ -7,6 +7,8 @@ import type { SemanticQuery } from '../data/semantic/semantic-query.js'
 import { compileSemanticQuery } from '../data/semantic/compile-semantic-query.js'
 import type { CompiledSemanticQuery } from '../data/semantic/compile-semantic-query.js'
 import { querySignal, rowLimit } from './project-scope.js'
+import { connectionAccess } from './data-security.js'
+import { restrictDomain } from '../authz/domain-visibility.js'
 import type { ToolContext } from './tool-definition.js'
 
 /**
@@ -40,50 +42,95 @@ export function compileStandardQuery(
   )
 }
 
-/** Runs a standard-mode query over a domain the caller has already found visible. */
+/** Rows and the row rules that filtered them (for the call's audit record). */
+export interface DataAnswer {
+  readonly result: QueryResult
+  readonly rules: readonly string[]
+}
+
+/**
+ * Runs a standard-mode query over a domain the caller has already found
+ * visible. The domain is first narrowed to what the principal may see (a
+ * hidden dimension is then unknown, as one that does not exist), and the
+ * compiled SQL is rewritten under the principal's restrictions like any other.
+ */
 export async function runStandardQuery(
   ctx: ToolContext,
   project: LoadedProject,
   domain: DomainDefinition,
   query: SemanticQuery,
-): Promise<QueryResult> {
+): Promise<DataAnswer> {
   const connection = domainConnection(project, domain)
   return ctx.deps.data.use(project, connection, async (engine) => {
-    const compiled = compileStandardQuery(ctx, connection, domain, query, engine.kind)
-    return engine.query(compiled.sql, {
+    const access = await connectionAccess(ctx, project, connection, engine)
+    const visible = restrictDomain(domain, access.restrictions, access.catalog)
+    if (visible === undefined) throw domainNotFound(domain.name)
+    const compiled = compileStandardQuery(ctx, connection, visible, query, engine.kind)
+    const { result, appliedRules } = await engine.restrictedQuery(compiled.sql, {
+      restrictions: access.restrictions,
       // Compiled SQL passes the same guard as an agent's, with its own parameters (SPEC §5).
       guard: { allowParameters: true },
       maxRows: compiled.maxRows,
       params: compiled.params,
       signal: querySignal(ctx, ctx.deps.limits.statementTimeoutMs),
     })
+    return { result, rules: appliedRules }
   })
 }
 
-/** Runs dev-mode SQL on a connection the caller has already found visible. */
+/** The domain as the principal may see it; a domain with nothing visible is not found, like an unknown one. */
+export async function visibleDomain(
+  ctx: ToolContext,
+  project: LoadedProject,
+  domain: DomainDefinition,
+): Promise<DomainDefinition> {
+  const connection = domainConnection(project, domain)
+  const visible = await ctx.deps.data.use(project, connection, async (engine) => {
+    const access = await connectionAccess(ctx, project, connection, engine)
+    return restrictDomain(domain, access.restrictions, access.catalog)
+  })
+  if (visible === undefined) throw domainNotFound(domain.name)
+  return visible
+}
+
+function domainNotFound(name: string): GatehouseError {
+  return new GatehouseError('NOT_FOUND', `Domain "${name}" not found; list_domains shows the ones you can use`)
+}
+
+/** Runs dev-mode SQL on a connection the caller has already found visible, under the principal's restrictions. */
 export async function runDevQuery(
   ctx: ToolContext,
   project: LoadedProject,
   connection: ConnectionDefinition,
   sql: string,
   limit: number | undefined,
-): Promise<QueryResult> {
+): Promise<DataAnswer> {
   return ctx.deps.data.use(project, connection, async (engine) => {
-    return engine.query(sql, {
+    const access = await connectionAccess(ctx, project, connection, engine)
+    const { result, appliedRules } = await engine.restrictedQuery(sql, {
+      restrictions: access.restrictions,
       // User-written SQL carries no placeholders: values go into the text, checked by the guard like the rest.
       guard: { allowParameters: false },
       maxRows: rowLimit(ctx, connection, limit),
       signal: querySignal(ctx, ctx.deps.limits.statementTimeoutMs),
     })
+    return { result, rules: appliedRules }
   })
 }
 
-/** The dev-mode guard alone, without running anything: what `run_sql` would refuse is refused here. */
+/**
+ * What `run_sql` would refuse is refused here, without running anything: the
+ * guard over the principal's visible tables and the rewrite, so a saved query
+ * that names a hidden table or column is refused when it is saved.
+ */
 export async function guardDevSql(
   ctx: ToolContext,
   project: LoadedProject,
   connection: ConnectionDefinition,
   sql: string,
 ): Promise<void> {
-  await ctx.deps.data.use(project, connection, (engine) => engine.guard(sql, { allowParameters: false }))
+  await ctx.deps.data.use(project, connection, async (engine) => {
+    const access = await connectionAccess(ctx, project, connection, engine)
+    await engine.rewrite(sql, { restrictions: access.restrictions, guard: { allowParameters: false } })
+  })
 }

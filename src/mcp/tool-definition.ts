@@ -19,6 +19,10 @@ export interface ToolContext {
   readonly principal: Principal
   readonly signal: AbortSignal
   readonly deps: ToolDeps
+  /** The request's headers that `get_request_header(name)` may read (the configured allowlist), by lower-case name. */
+  readonly requestHeaders?: ReadonlyMap<string, string>
+  /** The user's token at their upstream identity provider, for `get_user_external_token()` in custom tools. */
+  readonly externalToken?: string | null
 }
 
 /** A tool's answer: structured content plus a text rendering of it (SPEC §5). */
@@ -27,6 +31,8 @@ export interface ToolOutput {
   readonly text: string
   /** The policies that shaped the answer (e.g. `top_customers.output[0]`), for the call's audit record. */
   readonly policies?: readonly string[]
+  /** The row rules (`policy.rule`) that applied to the tables the call read, for its audit record. */
+  readonly rules?: readonly string[]
 }
 
 export interface ToolDefinition<S extends z.ZodObject = z.ZodObject> {

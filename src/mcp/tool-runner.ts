@@ -19,6 +19,8 @@ export type ToolCallResult = ToolSuccessResult | ToolErrorResult
 export interface CallMeta {
   readonly ip?: string | undefined
   readonly userAgent?: string | undefined
+  /** The request headers SQL may read (`get_request_header`), already narrowed to the configured allowlist. */
+  readonly headers?: ReadonlyMap<string, string>
 }
 
 export interface ToolCallObserver {
@@ -53,11 +55,18 @@ export class ToolRunner {
     let result: ToolCallResult
     let error: unknown
     let policies: readonly string[] | undefined
+    let rules: readonly string[] | undefined
     let rows: number | undefined
     try {
-      const output = await tool.run(args, { principal, signal, deps: this.#deps })
+      const output = await tool.run(args, {
+        principal,
+        signal,
+        deps: this.#deps,
+        ...(meta.headers !== undefined && { requestHeaders: meta.headers }),
+      })
       result = { content: [{ type: 'text', text: output.text }], structuredContent: output.structuredContent }
       policies = output.policies
+      rules = output.rules
       // Data results say how many rows they returned (SPEC §8: rows returned is part of the record).
       const rowCount = (output.structuredContent as { row_count?: unknown } | undefined)?.row_count
       if (typeof rowCount === 'number') rows = rowCount
@@ -83,6 +92,8 @@ export class ToolRunner {
             reason: error.message,
           }),
         ...(policies !== undefined && policies.length > 0 && { policies }),
+        // The row rules that filtered what the call read (SPEC §8, issue: each applied rule's name).
+        ...(rules !== undefined && rules.length > 0 && { rules }),
         ...(rows !== undefined && { rows }),
         duration_ms: Math.round(durationMs * 1000) / 1000,
         principal: auditedPrincipal(principal),

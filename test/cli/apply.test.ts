@@ -22,9 +22,19 @@ interface ApplyJson {
 const BAD_FILES: readonly { what: string; edit: (p: Project) => void; expected: string }[] = [
   { what: 'an unknown key', edit: (p) => (p.colour = 'red'), expected: 'colour' },
   {
-    what: 'a security section',
-    edit: (p) => (p.security = { policies: [] }),
-    expected: 'security: row-, column- and schema-level security is not enforced',
+    what: 'a security policy on a column the table does not have',
+    edit: (p) => (p.security.policies[1].columns = { 'main.customers': { exclude: ['emial'] } }),
+    expected: 'security.policies[1].columns.main.customers.exclude[0]: table main.customers has no column "emial"',
+  },
+  {
+    what: 'a row rule that the engine cannot bind',
+    edit: (p) => (p.security.policies[2].rows[0].expression = 'tenant_idd = {{ tenant_id }}'),
+    expected: 'security.policies[2].rows[0]',
+  },
+  {
+    what: 'an assignment that leaves a rule parameter unset',
+    edit: (p) => delete p.security.assignments[3].params,
+    expected: 'security.assignments[3]',
   },
   {
     what: 'a tool policy condition with a syntax error',

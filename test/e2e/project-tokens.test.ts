@@ -99,7 +99,8 @@ describe('project tokens for an embedding product, with the official MCP client 
     rmSync(dir, { recursive: true, force: true })
   })
 
-  it('gives each tenant’s agent its own token: its project only, its tenant, no data until policies assign some', async () => {
+  it('gives each tenant’s agent its own token: its project only, its tenant, and only its own rows', async () => {
+    const counts: Record<string, unknown> = {}
     for (const [name, tenantId] of Object.entries(tenants)) {
       const { accessToken } = await backendMint({
         tenantId: name,
@@ -117,15 +118,22 @@ describe('project tokens for an embedding product, with the official MCP client 
           projects: [{ id: projectId, name: 'analytics' }],
           permissions: { data: ['read'], domains: ['read'], saved_queries: ['read'] },
           domain_access: { mode: 'include', domains: ['sales'] },
-          visible_connections: [],
-          visible_domains: [],
+          // The demo project's `tenant: '*'` assignment, narrowed by the token's domain access.
+          visible_connections: [{ project: 'analytics', name: 'warehouse', engine: 'duckdb' }],
+          visible_domains: [{ project: 'analytics', name: 'sales' }],
         })
-        const domains = await client.callTool({ name: 'list_domains', arguments: {} })
-        expect(domains.structuredContent).toEqual({ domains: [] })
+        const byTenant = await client.callTool({
+          name: 'query',
+          arguments: { domain: 'sales', dimensions: ['tenant'], measures: ['order_count'] },
+        })
+        const rows = (byTenant.structuredContent as { rows: unknown[][] }).rows
+        expect(rows.map((r) => r[0])).toEqual([`t_${name}`])
+        counts[name] = rows[0]?.[1]
       } finally {
         await client.close()
       }
     }
+    expect(counts.globex).not.toEqual(counts.initech)
   })
 
   it("gives an org user's agent the project's domains, narrowed by semanticDomainAccess", async () => {

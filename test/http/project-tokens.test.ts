@@ -202,9 +202,12 @@ describe('project tokens over HTTP (SPEC §4.3)', () => {
         projects: [{ id: world.fixture.projectId, name: 'analytics' }],
         scopes: ['mcp:read'],
         permissions: { data: ['read'], domains: ['read'], saved_queries: ['read'] },
-        // Default deny until security policies assign a tenant some data.
-        visible_connections: [],
-        visible_domains: [],
+        // What the demo project's `tenant: '*'` assignment grants.
+        visible_connections: [{ project: 'analytics', name: 'warehouse', engine: 'duckdb' }],
+        visible_domains: [
+          { project: 'analytics', name: 'sales' },
+          { project: 'analytics', name: 'customers' },
+        ],
         query_modes: { standard: true, dev: false },
       })
       const projects = await call(accessToken, 'list_projects')
@@ -276,14 +279,14 @@ describe('project tokens over HTTP (SPEC §4.3)', () => {
       expect(hidden.isError).toBe(true)
     })
 
-    it('shows a tenant-user token no domains, whatever semanticDomainAccess names, until policies exist', async () => {
+    it('shows a tenant-user token only the domains its semanticDomainAccess names, among those policies grant', async () => {
       const { accessToken } = await mint({
         projectSecret: world.secrets.tenant,
         tenantId: world.tenantId,
         semanticDomainAccess: { mode: 'include', domains: ['sales'] },
       })
       const domains = await call(accessToken, 'list_domains')
-      expect(domains.structuredContent).toEqual({ domains: [] })
+      expect((domains.structuredContent?.domains as { name: string }[]).map((d) => d.name)).toEqual(['sales'])
     })
   })
 

@@ -34,13 +34,15 @@ export async function createKey(
     /** Project ids (default: the fixture's project). */
     projects?: readonly string[]
     domains?: readonly string[]
+    /** The member the key acts for (default: the fixture's admin). */
+    user?: string
   } = {},
 ): Promise<{ key: string; id: string; prefix: string }> {
   const permissions = parsePermissions(options.permissions ?? 'read')
   if (!permissions.ok) throw new Error(permissions.error)
   const { key, view } = await new ApiKeyService(store, { record() {} }).create({
     orgId: fixture.orgId,
-    userEmail: fixture.adminEmail,
+    userEmail: options.user ?? fixture.adminEmail,
     name: options.name ?? 'test',
     projects: options.projects ?? [fixture.projectId],
     domains: options.domains ?? [],

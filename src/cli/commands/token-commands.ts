@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import type { GlobalOptions } from '../cli-context.js'
 import { withContext } from '../cli-context.js'
 import type { Output } from '../output.js'
-import { collect } from '../collect-option.js'
+import { collect, parseKeyValues } from '../collect-option.js'
 import { readStdin } from '../read-stdin.js'
 import { InputError } from '../../domain/errors.js'
 import { SigningKeys } from '../../auth/tokens/signing-keys.js'
@@ -37,23 +37,6 @@ function domainAccess(text: string): { mode: string; domains?: string[] } {
 }
 
 /** `k=v` pairs: the value is JSON when it parses as JSON, else text (like `run tool --param`). */
-function securityParams(pairs: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const pair of pairs) {
-    const at = pair.indexOf('=')
-    if (at <= 0) throw new InputError(`--param: "${pair}" is not k=v`, 'param')
-    const raw = pair.slice(at + 1)
-    let value: unknown = raw
-    try {
-      value = JSON.parse(raw)
-    } catch {
-      // Text.
-    }
-    out[pair.slice(0, at)] = value
-  }
-  return out
-}
-
 /**
  * `token mint` (SPEC §3.3): a project token, through the same minter (checks,
  * ceiling, audit) as `POST /api/v1/token`. The secret is read from stdin,
@@ -90,7 +73,7 @@ export function registerTokenCommands(program: Command, output: Output): void {
         ...(opts.endUser !== undefined && { endUserId: opts.endUser }),
         ...(expires !== undefined && { tokenExpiry: expires }),
         ...(opts.domains !== undefined && { semanticDomainAccess: domainAccess(opts.domains) }),
-        ...(opts.param.length > 0 && { securityParams: securityParams(opts.param) }),
+        ...(opts.param.length > 0 && { securityParams: parseKeyValues(opts.param, '--param') }),
         ...(opts.permissions !== undefined && { permissions: opts.permissions }),
       }
       await withContext(cmd.optsWithGlobals<GlobalOptions>(), output, async (ctx) => {

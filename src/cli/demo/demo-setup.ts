@@ -20,6 +20,13 @@ export const DEMO_USERS = [
   { email: 'admin@acme.example', name: 'Ada Admin', role: 'admin' },
   { email: 'member@acme.example', name: 'Max Member', role: 'member' },
 ] as const
+/** The warehouse's tenants, as the embedding product's tenants: `tenant_id` is what the demo's row rule filters on. */
+export const DEMO_TENANTS = [
+  { name: 'globex', tenantId: 't_globex' },
+  { name: 'initech', tenantId: 't_initech' },
+  { name: 'umbrella', tenantId: 't_umbrella' },
+  { name: 'hooli', tenantId: 't_hooli' },
+] as const
 export const DEMO_KEY_PERMISSIONS = 'data:read,domains:read,sql:read'
 
 export interface DemoFiles {
@@ -76,7 +83,7 @@ export async function prepareDemoFiles(dir: string, port: number, progress: Demo
 }
 
 /**
- * The demo's organization, users, project and a fresh API key. Idempotent:
+ * The demo's organization, users, tenants, project and a fresh API key. Idempotent:
  * what exists is reused; the users get new passwords and a new key is minted
  * on each run, since both are shown only once.
  */
@@ -99,7 +106,12 @@ export async function prepareDemoWorld(
     }
     users.push({ email: user.email, password, role: user.role })
   }
-  options.progress('Applying the project (connections, domains, tools)…')
+  for (const tenant of DEMO_TENANTS) {
+    if ((await store.tenants.findByRef(org.id, tenant.name)) === undefined) {
+      await store.tenants.create(org.id, { name: tenant.name, attributes: { tenant_id: tenant.tenantId } })
+    }
+  }
+  options.progress('Applying the project (connections, domains, tools, security policies)…')
   const project = loadProjectFile(files.projectPath, { reservedToolNames: BUILTIN_TOOLS.map((t) => t.name) })
   const applied = await applyProject(store, org.id, project, {
     file: files.projectPath,

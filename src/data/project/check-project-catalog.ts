@@ -7,14 +7,17 @@ import { EngineUnavailableError, openEngine } from '../open-engine.js'
 import type { OpenEngineOptions } from '../open-engine.js'
 import { toPositionalParameters } from '../sql/named-parameters.js'
 import { tablesNamed } from '../table-name.js'
+import { checkProjectSecurity } from './check-project-security.js'
 import { checkToolPolicyFields } from './check-tool-policy-fields.js'
+import { probeToolSql } from './probe-tool-sql.js'
 
 /**
  * `apply`'s second pass (SPEC §3.2): every connection opens (a PostgreSQL role
  * that could bypass row-level security or write is refused), every table,
  * column, measure expression, dataset query and tool query is checked by the
  * real engine, through the same guard as agents' SQL (and the columns a tool's
- * output policies name, against what its query returns). Nothing is stored until
+ * output policies name, against what its query returns), and so is the
+ * `security` section (`checkProjectSecurity`). Nothing is stored until
  * all of it holds; every problem is reported at once.
  */
 export async function checkProjectCatalog(
@@ -62,13 +65,14 @@ export async function checkProjectCatalog(
           tool.sql,
           tool.parameters.map((p) => p.name),
         )
-        // Declared SQL carries its own parameters; otherwise the same guard as an agent's SQL.
-        await engine.guard(positional.sql, { allowParameters: true })
-        await checkToolPolicyFields(engine, project, tool, `tools[${t}]`, positional, issue)
+        // Declared SQL carries its own parameters; otherwise the same guard and rewrite as an agent's SQL.
+        const returned = await probeToolSql(engine, tool, positional)
+        checkToolPolicyFields(project, tool, `tools[${t}]`, returned, issue)
       } catch (error) {
         issue(`tools[${t}].sql`, reasonOf(error))
       }
     }
+    if (project.security !== undefined) issues.push(...(await checkProjectSecurity(project.security, engines)))
   } finally {
     await Promise.all([...engines.values()].map((engine) => engine.close()))
   }

@@ -10,6 +10,7 @@ import { defineTool } from '../tool-definition.js'
 import type { ToolDefinition } from '../tool-definition.js'
 import { renderResult, responseFormat } from '../response-format.js'
 import { querySignal, rowLimit } from '../project-scope.js'
+import { connectionAccess } from '../data-security.js'
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/
 
@@ -94,8 +95,11 @@ export function customTool(project: LoadedProject, definition: ToolFileDefinitio
                 Object.fromEntries(definition.parameters.map((p) => [p.name, values[p.name]])),
               ),
             )
-      const rows = await ctx.deps.data.use(project, connection, async (engine) => {
-        return engine.query(positional.sql, {
+      const { result: rows, appliedRules } = await ctx.deps.data.use(project, connection, async (engine) => {
+        // A tool's SQL reads what its caller may read (SPEC §5): the same restrictions as run_sql.
+        const access = await connectionAccess(ctx, project, connection, engine, { customTool: true })
+        return engine.restrictedQuery(positional.sql, {
+          restrictions: access.restrictions,
           guard: { allowParameters: true },
           maxRows: definition.max_rows ?? rowLimit(ctx, connection),
           params: positional.order.map((name) => values[name]),
@@ -107,6 +111,7 @@ export function customTool(project: LoadedProject, definition: ToolFileDefinitio
         structuredContent: { ...result },
         text: renderResult(result, values.response_format as never),
         ...(plan !== undefined && plan.policies.length > 0 && { policies: plan.policies }),
+        rules: appliedRules,
       }
     },
   })

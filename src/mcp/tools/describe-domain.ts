@@ -3,6 +3,7 @@ import { defineTool } from '../tool-definition.js'
 import { renderText, responseFormat } from '../response-format.js'
 import { projectArgument, resolveDomain } from '../project-scope.js'
 import { describeDomain as describe } from '../../data/semantic/describe-domain.js'
+import { visibleDomain } from '../data-queries.js'
 
 export const describeDomain = defineTool({
   name: 'describe_domain',
@@ -19,7 +20,8 @@ export const describeDomain = defineTool({
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run(args, ctx) {
     const { project, domain } = await resolveDomain(ctx, args.domain, args.project)
-    const structuredContent = { project: project.name, ...describe(domain) }
+    // Datasets, dimensions and measures over hidden tables and columns do not exist for the principal (SLS).
+    const structuredContent = { project: project.name, ...describe(await visibleDomain(ctx, project, domain)) }
     return { structuredContent, text: renderText(structuredContent, args.response_format) }
   },
 })

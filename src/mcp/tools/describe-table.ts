@@ -4,6 +4,7 @@ import { defineTool } from '../tool-definition.js'
 import { renderText, responseFormat } from '../response-format.js'
 import { tablesNamed } from '../../data/table-name.js'
 import { connectionArgument, projectArgument, resolveConnection } from '../project-scope.js'
+import { connectionAccess } from '../data-security.js'
 
 export const describeTable = defineTool({
   name: 'describe_table',
@@ -19,7 +20,10 @@ export const describeTable = defineTool({
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run(args, ctx) {
     const { project, connection } = await resolveConnection(ctx, args.connection, args.project)
-    const tables = await ctx.deps.data.use(project, connection, (engine) => engine.tables())
+    // The catalog as the principal sees it (SLS): hidden tables and columns do not exist.
+    const { tables } = await ctx.deps.data.use(project, connection, (engine) =>
+      connectionAccess(ctx, project, connection, engine),
+    )
     const matches = tablesNamed(tables, args.table)
     const [table, other] = matches
     if (table === undefined) {

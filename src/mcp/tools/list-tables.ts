@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { defineTool } from '../tool-definition.js'
 import { renderText, responseFormat } from '../response-format.js'
 import { connectionArgument, projectArgument, resolveConnection } from '../project-scope.js'
+import { connectionAccess } from '../data-security.js'
 
 export const listTables = defineTool({
   name: 'list_tables',
@@ -19,7 +20,10 @@ export const listTables = defineTool({
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run(args, ctx) {
     const { project, connection } = await resolveConnection(ctx, args.connection, args.project)
-    const tables = await ctx.deps.data.use(project, connection, (engine) => engine.tables())
+    // The catalog as the principal sees it (SLS): hidden tables and columns do not exist.
+    const { tables } = await ctx.deps.data.use(project, connection, (engine) =>
+      connectionAccess(ctx, project, connection, engine),
+    )
     const structuredContent = {
       connection: connection.name,
       tables: tables

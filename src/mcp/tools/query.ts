@@ -17,8 +17,8 @@ export const query = defineTool({
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run(args, ctx) {
     const { project, domain } = await resolveDomain(ctx, args.domain, args.project)
-    const result = await runStandardQuery(ctx, project, domain, args)
+    const { result, rules } = await runStandardQuery(ctx, project, domain, args)
     const structuredContent = { ...result }
-    return { structuredContent, text: renderResult(result, args.response_format) }
+    return { structuredContent, text: renderResult(result, args.response_format), rules }
   },
 })

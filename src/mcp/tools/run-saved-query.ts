@@ -23,12 +23,12 @@ export const runSavedQuery = defineTool({
   async run(args, ctx) {
     const { project, target } = await resolveSavedQuery(ctx, args.name, args.project, { checkMode: true })
     const limit = lowest(args.limit, target.query.limit)
-    const result =
+    const { result, rules } =
       target.mode === 'standard'
         ? await runStandardQuery(ctx, project, target.domain, { ...target.query, limit })
         : await runDevQuery(ctx, project, target.connection, target.query.sql, limit)
     const structuredContent = { ...result }
-    return { structuredContent, text: renderResult(result, args.response_format) }
+    return { structuredContent, text: renderResult(result, args.response_format), rules }
   },
 })
 

@@ -23,8 +23,8 @@ export const runSql = defineTool({
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run(args, ctx) {
     const { project, connection } = await resolveConnection(ctx, args.connection, args.project)
-    const result = await runDevQuery(ctx, project, connection, args.sql, args.limit)
+    const { result, rules } = await runDevQuery(ctx, project, connection, args.sql, args.limit)
     const structuredContent = { ...result }
-    return { structuredContent, text: renderResult(result, args.response_format) }
+    return { structuredContent, text: renderResult(result, args.response_format), rules }
   },
 })

@@ -101,7 +101,7 @@ export class PostgresEngine implements Engine {
     const ast = await parsePostgres(sql)
     const { database, defaultSchema } = await this.#catalog()
     const visible = { database, defaultSchema, tables: new Set(options.restrictions.tables.keys()) }
-    guardPostgresSelect(ast, visible, options.guard)
+    guardPostgresSelect(ast, visible, { ...options.guard, sessionFunctions: true })
     return rewriteParsedPostgres(ast, options.restrictions, { database, defaultSchema, params: options.params })
   }
 

@@ -143,7 +143,11 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
     closers.push(() => watcher.close())
     await watcher.poll()
 
-    const runner = new ToolRunner({ store, catalog, data, limits }, sink, metrics)
+    const externalTokens = new ExternalTokenVault(
+      store.userIdentities,
+      new TokenSealer(await store.serverSecrets.get('upstream_token_key')),
+    )
+    const runner = new ToolRunner({ store, catalog, data, limits, externalTokens }, sink, metrics)
     const endpoint = await McpEndpoint.create(options.tools ?? BUILTIN_TOOLS, runner, {
       fastPath: options.disableFastPath !== true,
       customTools: new CustomTools(data),
@@ -222,10 +226,7 @@ export async function startServer(config: GatehouseConfig, options: ServerOption
         ? undefined
         : new UpstreamSignIn(providers, {
             store,
-            tokens: new ExternalTokenVault(
-              store.userIdentities,
-              new TokenSealer(await store.serverSecrets.get('upstream_token_key')),
-            ),
+            tokens: externalTokens,
             audit: sink,
             callbackUrl: (id) => `${publicUrl}/login/${id}/callback`,
           })

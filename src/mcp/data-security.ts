@@ -28,14 +28,15 @@ const CATALOG_TTL_MS = 30_000
  * The principal's view of `connection`: the applied policies (SPEC §3.2)
  * resolved against the engine's catalog. Kept per principal (principals are
  * cached with their credential) while the definition and the catalog stay
- * the same. `options.customTool` makes `get_user_external_token()` exist.
+ * the same. `options.externalToken` (custom tools only) makes
+ * `get_user_external_token()` exist, with that value.
  */
 export async function connectionAccess(
   ctx: ToolContext,
   project: LoadedProject,
   connection: ConnectionDefinition,
   engine: Engine,
-  options: { readonly customTool?: boolean } = {},
+  options: { readonly externalToken?: string | null } = {},
 ): Promise<ConnectionAccess> {
   const tables = await catalogTables(engine)
   const key = `${project.id}/${project.digest}/${connection.name}`
@@ -100,7 +101,7 @@ async function catalogTables(engine: Engine): Promise<TableInfo[]> {
 }
 
 /** The values of SPEC §5's SQL functions for this call. */
-function sessionValues(ctx: ToolContext, options: { readonly customTool?: boolean }): SessionValues {
+function sessionValues(ctx: ToolContext, options: { readonly externalToken?: string | null }): SessionValues {
   const p = ctx.principal
   return {
     username: p.name ?? p.email ?? p.endUserId ?? null,
@@ -108,7 +109,7 @@ function sessionValues(ctx: ToolContext, options: { readonly customTool?: boolea
     userId: p.userId ?? p.endUserId ?? null,
     orgId: p.orgId,
     tenantId: p.tenantId ?? null,
-    ...(options.customTool === true && { externalToken: ctx.externalToken ?? null }),
+    ...(options.externalToken !== undefined && { externalToken: options.externalToken }),
     headers: ctx.requestHeaders ?? NO_HEADERS,
   }
 }

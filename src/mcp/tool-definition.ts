@@ -13,6 +13,8 @@ export interface ToolDeps {
   /** Applied project definitions and their engines. */
   readonly data: DataPlane
   readonly limits: { readonly maxRows: number; readonly statementTimeoutMs: number }
+  /** Users' upstream tokens, for `get_user_external_token()` in custom tools; absent: the function gives NULL. */
+  readonly externalTokens?: { latestAccessToken(userId: string): Promise<string | undefined> }
 }
 
 export interface ToolContext {
@@ -21,8 +23,6 @@ export interface ToolContext {
   readonly deps: ToolDeps
   /** The request's headers that `get_request_header(name)` may read (the configured allowlist), by lower-case name. */
   readonly requestHeaders?: ReadonlyMap<string, string>
-  /** The user's token at their upstream identity provider, for `get_user_external_token()` in custom tools. */
-  readonly externalToken?: string | null
 }
 
 /** A tool's answer: structured content plus a text rendering of it (SPEC §5). */

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DuckDbEngine } from '../../src/data/engines/duckdb/duckdb-engine.js'
 import { parsePermissions } from '../../src/domain/permissions.js'
 import { ProjectSecretService } from '../../src/auth/project-tokens/project-secret-service.js'
+import { ExternalTokenVault } from '../../src/auth/upstream/external-token-vault.js'
+import { TokenSealer } from '../../src/auth/upstream/token-sealer.js'
 import type { Store } from '../../src/store/store.js'
 import { callTool, createKey, mcpPost, seedOrg, startTestServer } from '../support/test-server.js'
 import type { Fixture, TestServer } from '../support/test-server.js'
@@ -271,6 +273,87 @@ describe.each(DATA_ENGINES)('data security through the tools on %s', (engine) =>
     const denial = calls.filter((c) => c.tool === 'list_connections').at(-1)
     expect(denial?.decision).toBe('deny')
     expect(denial?.error_detail).toContain('regions')
+  })
+})
+
+describe('SQL functions of the caller (SPEC §5)', () => {
+  let warehouse: Warehouse
+  let server: TestServer
+  let acme: Fixture
+  let key: string
+  const ask = async (name: string, args: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const response = await mcpPost(server.url, callTool(name, args), { authorization: `Bearer ${key}`, ...headers })
+    return ((await response.json()) as { result: ToolAnswer }).result
+  }
+
+  beforeAll(async () => {
+    warehouse = await demoWarehouse('duckdb', 100)
+    server = await startTestServer({ server: { sql_request_headers: ['X-Region'] } })
+    const store = server.server.store
+    acme = await seedOrg(store)
+    const project = structuredClone(warehouse.project) as { tools: Record<string, unknown>[] }
+    project.tools.push({
+      name: 'whoami',
+      description: 'Who the caller is, as SQL sees it',
+      connection: 'warehouse',
+      parameters: [],
+      sql:
+        'SELECT get_username() AS username, get_user_email() AS email, get_org_id() AS org, ' +
+        "get_tenant_id() AS tenant, get_request_header('x-region') AS region, get_user_external_token() AS token",
+    })
+    await applyDemoProject(store, acme, { ...warehouse, project })
+    const admin = await store.users.findMember(acme.orgId, acme.adminEmail)
+    const vault = new ExternalTokenVault(
+      store.userIdentities,
+      new TokenSealer(await store.serverSecrets.get('upstream_token_key')),
+    )
+    await vault.save(admin?.userId as string, 'github', { accessToken: 'gho_upstream_token' })
+    key = (await createKey(store, acme, { permissions: 'data:read,domains:read,sql:read' })).key
+  }, 60_000)
+  afterAll(async () => {
+    await server?.close()
+    await warehouse?.close()
+  })
+
+  it('gives a custom tool the caller’s identity, an allowlisted header and the upstream token, as bound values', async () => {
+    const answer = await ask('whoami', {}, { 'x-region': "EMEA'; DROP TABLE orders; --" })
+    expect(answer.isError, answer.content[0]?.text).toBeUndefined()
+    expect((answer.structuredContent as unknown as Rows).rows).toEqual([
+      [acme.adminEmail, acme.adminEmail, acme.orgId, null, "EMEA'; DROP TABLE orders; --", 'gho_upstream_token'],
+    ])
+  })
+
+  it('filters rows with them in dev mode, and keeps the upstream token to custom tools', async () => {
+    const mine = await ask(
+      'run_sql',
+      {
+        connection: 'warehouse',
+        sql: "SELECT count(*) AS n FROM orders WHERE region = get_request_header('X-Region')",
+      },
+      { 'x-region': 'EMEA' },
+    )
+    expect(mine.isError, mine.content[0]?.text).toBeUndefined()
+    const emea = (
+      await ask('run_sql', { connection: 'warehouse', sql: "SELECT count(*) FROM orders WHERE region = 'EMEA'" })
+    ).structuredContent as unknown as Rows
+    expect((mine.structuredContent as unknown as Rows).rows).toEqual(emea.rows)
+    const token = await ask('run_sql', { connection: 'warehouse', sql: 'SELECT get_user_external_token()' })
+    expect(token.isError).toBe(true)
+    expect(token.content[0]?.text).toContain('get_user_external_token')
+  })
+
+  it('never reads a credential header, and reads a header outside the allowlist as NULL', async () => {
+    const auth = await ask('run_sql', { connection: 'warehouse', sql: "SELECT get_request_header('authorization')" })
+    expect(auth.isError).toBe(true)
+    expect(JSON.stringify(auth)).not.toContain(key)
+    const other = await ask(
+      'run_sql',
+      { connection: 'warehouse', sql: "SELECT get_request_header('x-other') AS h" },
+      {
+        'x-other': 'visible?',
+      },
+    )
+    expect((other.structuredContent as unknown as Rows).rows).toEqual([[null]])
   })
 })
 

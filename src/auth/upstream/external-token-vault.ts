@@ -37,4 +37,18 @@ export class ExternalTokenVault {
     if (sealed === undefined) return undefined
     return JSON.parse(this.#sealer.unseal(sealed, sealingContext(userId, provider))) as UpstreamTokens
   }
+
+  /**
+   * The access token of the user's latest upstream sign-in, for
+   * `get_user_external_token()` in custom tools (SPEC §5); undefined when the
+   * user never signed in through a provider.
+   */
+  async latestAccessToken(userId: string): Promise<string | undefined> {
+    const latest = await this.#identities.findLatestExternalToken(userId)
+    if (latest === undefined) return undefined
+    const tokens = JSON.parse(
+      this.#sealer.unseal(latest.sealed, sealingContext(userId, latest.provider)),
+    ) as UpstreamTokens
+    return tokens.accessToken
+  }
 }

@@ -7,7 +7,7 @@ import { toPositionalParameters } from '../../data/sql/named-parameters.js'
 import { visibleConnections } from '../../authz/data-access.js'
 import { authorizeToolCall, compileToolPolicies, policyContext, shapeResult } from '../../authz/tool-policy.js'
 import { defineTool } from '../tool-definition.js'
-import type { ToolDefinition } from '../tool-definition.js'
+import type { ToolContext, ToolDefinition } from '../tool-definition.js'
 import { renderResult, responseFormat } from '../response-format.js'
 import { querySignal, rowLimit } from '../project-scope.js'
 import { connectionAccess } from '../data-security.js'
@@ -68,6 +68,8 @@ export function customTool(project: LoadedProject, definition: ToolFileDefinitio
     definition.parameters.map((p) => p.name),
   )
   const policies = compileToolPolicies(project.definition, definition)
+  // The upstream token is read (and unsealed) only for a tool whose SQL can use it.
+  const readsExternalToken = /get_user_external_token/i.test(definition.sql)
   return defineTool({
     name: definition.name,
     title: definition.title ?? definition.name,
@@ -97,7 +99,9 @@ export function customTool(project: LoadedProject, definition: ToolFileDefinitio
             )
       const { result: rows, appliedRules } = await ctx.deps.data.use(project, connection, async (engine) => {
         // A tool's SQL reads what its caller may read (SPEC §5): the same restrictions as run_sql.
-        const access = await connectionAccess(ctx, project, connection, engine, { customTool: true })
+        const access = await connectionAccess(ctx, project, connection, engine, {
+          externalToken: readsExternalToken ? await externalToken(ctx) : null,
+        })
         return engine.restrictedQuery(positional.sql, {
           restrictions: access.restrictions,
           guard: { allowParameters: true },
@@ -115,4 +119,11 @@ export function customTool(project: LoadedProject, definition: ToolFileDefinitio
       }
     },
   })
+}
+
+/** The caller's upstream token (`get_user_external_token()`), or null for a caller that has none. */
+async function externalToken(ctx: ToolContext): Promise<string | null> {
+  const userId = ctx.principal.userId
+  if (userId === undefined || ctx.deps.externalTokens === undefined) return null
+  return (await ctx.deps.externalTokens.latestAccessToken(userId)) ?? null
 }

@@ -162,4 +162,15 @@ export class UserIdentityRepository {
       .executeTakeFirst()
     return row?.sealed
   }
+
+  /** The user's most recently saved upstream token, whichever provider it came from. */
+  async findLatestExternalToken(userId: string): Promise<{ provider: string; sealed: string } | undefined> {
+    return this.#db
+      .selectFrom('user_external_tokens')
+      .select(['provider', 'sealed'])
+      .where('user_id', '=', userId)
+      .orderBy('updated_at', 'desc')
+      .orderBy('provider')
+      .executeTakeFirst()
+  }
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import type { Principal } from '../domain/principal.js'
+import { AuthorizationError } from '../domain/errors.js'
+import type { ConnectionDefinition, ProjectFile } from '../config/project-file-schema.js'
 import type { DataPlane } from '../data/data-plane.js'
 import type { LoadedProject } from '../data/project/loaded-project.js'
 import { visibleConnections } from '../authz/data-access.js'
@@ -35,7 +37,7 @@ export class CustomTools {
     if (principal.projectIds.length === 0) return out
     for (const project of await this.#data.projects(principal.orgId, principal.projectIds)) {
       if (project.definition.tools.length === 0) continue
-      const visible = new Set(visibleConnections(principal, project.definition).map((c) => c.name))
+      const visible = new Set(listableConnections(principal, project.definition).map((c) => c.name))
       const built = this.#build(project)
       project.definition.tools.forEach((definition, i) => {
         const tool = built[i]
@@ -70,5 +72,19 @@ export class CustomTools {
       this.#built.set(project, built)
     }
     return built
+  }
+}
+
+/**
+ * The connections whose tools a principal is shown. A principal whose policies
+ * cannot be resolved (a parameter it lacks) is shown none, and `tools/list`
+ * still answers; the built-in data tools deny its calls with the reason.
+ */
+function listableConnections(principal: Principal, project: ProjectFile): ConnectionDefinition[] {
+  try {
+    return visibleConnections(principal, project)
+  } catch (error) {
+    if (error instanceof AuthorizationError) return []
+    throw error
   }
 }

@@ -259,6 +259,13 @@ describe.each(DATA_ENGINES)('data security through the tools on %s', (engine) =>
     expect(denied.isError).toBe(true)
     expect(denied.content[0]?.text).toBe('Access is denied by the data security policies')
     expect(denied.content[0]?.text).not.toContain('MARS')
+    // tools/list still answers such a principal, with no custom tool it could not call.
+    const listed = await post(tokens.globexMars as string, { jsonrpc: '2.0', id: 1, method: 'tools/list' })
+    const tools = ((await listed.json()) as { result: { tools: { name: string }[] } }).result.tools.map((t) => t.name)
+    expect(tools).toContain('run_sql')
+    expect(tools).not.toContain('top_customers')
+    const listedOk = await post(tokens.globex as string, { jsonrpc: '2.0', id: 1, method: 'tools/list' })
+    expect(JSON.stringify(await listedOk.json())).toContain('top_customers')
   })
 
   it('records the row rules that applied, and each denial, in the call’s audit record', async () => {

@@ -534,6 +534,52 @@ export const POSTGRES_RLS_CORPUS: readonly RlsCase[] = [
   },
   { label: 'EXISTS on a hidden table', sql: 'SELECT EXISTS (SELECT 1 FROM audit_log) AS e', expect: auditVisible },
 
+  // SQL-standard syntax: the parser writes pg_catalog calls (COERCE_SQL_SYNTAX), which a user cannot write
+  {
+    label: 'EXTRACT in the select list and GROUP BY',
+    sql: 'SELECT EXTRACT(YEAR FROM ordered_at) AS y, EXTRACT(MONTH FROM ordered_at) AS m, count(*) FROM orders GROUP BY 1, 2',
+    expect: 'answer',
+  },
+  {
+    label: 'SUBSTRING, TRIM, POSITION, OVERLAY and NORMALIZE in SQL syntax',
+    sql: `SELECT id, SUBSTRING(name FROM 1 FOR 8) AS head, SUBSTRING(name FOR 3) AS lead, TRIM(BOTH 'C' FROM name) AS t,
+                 TRIM(LEADING FROM name) AS l, POSITION('-' IN name) AS dash, OVERLAY(name PLACING 'K' FROM 1 FOR 1) AS k,
+                 NORMALIZE(name) AS n, name IS NFC NORMALIZED AS nfc
+            FROM customers`,
+    expect: 'answer',
+  },
+  {
+    label: 'AT TIME ZONE and OVERLAPS',
+    sql: `SELECT tenant_id, max(ordered_at::timestamp AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Tokyo') AS last,
+                 count(*) FILTER (WHERE (ordered_at, ordered_at + 7) OVERLAPS (DATE '2024-01-01', DATE '2024-05-15')) AS early
+            FROM orders GROUP BY tenant_id`,
+    expect: 'answer',
+  },
+  {
+    label: 'a probe through EXTRACT in WHERE',
+    sql: 'SELECT count(*) FROM orders WHERE EXTRACT(YEAR FROM ordered_at) / (tenant_id - 2) <> 0',
+    expect: 'answer',
+  },
+  {
+    label: 'a probe through AT TIME ZONE (a zone that does not exist on tenant 2’s rows)',
+    sql: `SELECT count(*) FROM orders
+           WHERE ordered_at::timestamp AT TIME ZONE CASE WHEN tenant_id = 2 THEN 'No/Such_Zone' ELSE 'UTC' END IS NOT NULL`,
+    expect: 'answer',
+  },
+  {
+    label: 'pg_catalog.extract written out, though EXTRACT calls it',
+    sql: "SELECT pg_catalog.extract('year', ordered_at) FROM orders",
+    expect: 'refuse',
+  },
+  { label: 'pg_catalog.btrim written out', sql: 'SELECT pg_catalog.btrim(name) FROM customers', expect: 'refuse' },
+  {
+    label: 'EXTRACT as a table function',
+    sql: 'SELECT * FROM orders, EXTRACT(YEAR FROM ordered_at) AS y',
+    expect: 'refuse',
+  },
+  { label: 'unnest of an array in FROM', sql: 'SELECT * FROM unnest(ARRAY[1, 2]) AS u(n)', expect: 'refuse' },
+  { label: 'SYSTEM_USER', sql: 'SELECT SYSTEM_USER', expect: 'refuse' },
+
   // comments, quoting and case
   {
     label: 'a comment hiding a table name',

@@ -2,6 +2,11 @@
  * The functions dev-mode SQL may call on PostgreSQL (SPEC §5). Anything not
  * listed is refused: `pg_read_file`, `lo_import`, `set_config`,
  * `current_setting`, `dblink`, `pg_sleep`, `txid_*`, `pg_*` administration…
+ * The names behind SQL-standard syntax are here too (`extract`, `substring`,
+ * `btrim`, `position`, `timezone`, `overlay`, `overlaps`, `normalize`…): the
+ * parser calls them `pg_catalog.<name>`, which the guard accepts for that
+ * syntax only. `SYSTEM_USER` (`system_user`: how the server's connection
+ * authenticated), `COLLATION FOR` (`pg_collation_for`) and `XMLEXISTS` are not.
  * SPEC §5's own functions (`get_username()`…) are not listed: they never
  * reach PostgreSQL, as the RLS rewrite replaces their calls (`session-functions.ts`).
  */
@@ -25,12 +30,13 @@ export const POSTGRES_ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
   'concat_ws', 'position', 'strpos', 'split_part', 'starts_with', 'initcap', 'translate', 'format', 'ascii', 'chr',
   'md5', 'regexp_match', 'regexp_matches', 'regexp_replace', 'regexp_split_to_array', 'regexp_like',
   'regexp_count', 'regexp_substr', 'string_to_array', 'array_to_string', 'quote_literal', 'quote_ident',
-  'to_char', 'to_number', 'to_date', 'to_timestamp', 'encode', 'decode', 'unaccent',
+  'to_char', 'to_number', 'to_date', 'to_timestamp', 'encode', 'decode', 'unaccent', 'overlay', 'normalize',
+  'is_normalized',
   // dates and times
   'now', 'current_date', 'current_time', 'current_timestamp', 'localtime', 'localtimestamp', 'date_trunc',
   'date_part', 'extract', 'age', 'make_date', 'make_time', 'make_timestamp', 'make_timestamptz', 'make_interval',
   'date_bin', 'justify_days', 'justify_hours', 'justify_interval', 'isfinite', 'timezone', 'date_add',
-  'date_subtract',
+  'date_subtract', 'overlaps',
   // conditionals and nulls
   'coalesce', 'nullif', 'num_nulls', 'num_nonnulls',
   // arrays and JSON values

@@ -105,6 +105,26 @@ describe('the PostgreSQL dev-mode guard (SPEC §5)', () => {
       `SELECT JSON_VALUE('{"a": 1}', '$.a' RETURNING int), JSON_SERIALIZE('{}' RETURNING text)`,
       [],
     ],
+    ['EXTRACT (pg_catalog.extract, SQL syntax)', 'SELECT EXTRACT(YEAR FROM now()) FROM orders', ['public.orders']],
+    [
+      'SUBSTRING, TRIM, POSITION and OVERLAY in SQL syntax',
+      `SELECT SUBSTRING(email FROM 1 FOR 3), SUBSTRING(email FOR 2), SUBSTRING(email SIMILAR 'a%' ESCAPE '#'),
+              TRIM(BOTH ' ' FROM email), TRIM(LEADING 'x' FROM email), TRIM(TRAILING FROM email), TRIM(email),
+              POSITION('@' IN email), OVERLAY(email PLACING 'x' FROM 2 FOR 3)
+         FROM customers`,
+      ['public.customers'],
+    ],
+    [
+      'AT TIME ZONE (pg_catalog.timezone, SQL syntax)',
+      "SELECT now() AT TIME ZONE 'UTC', now()::timestamp AT TIME ZONE 'Europe/Paris'",
+      [],
+    ],
+    ['OVERLAPS', "SELECT (now(), now()) OVERLAPS (DATE '2024-01-01', DATE '2025-01-01')", []],
+    [
+      'NORMALIZE and IS NORMALIZED',
+      'SELECT NORMALIZE(email), email IS NFC NORMALIZED FROM customers',
+      ['public.customers'],
+    ],
     [
       'an expression 500 operators deep',
       `SELECT count(*) FROM orders WHERE id ${'+ 1 '.repeat(500)}> 100`,
@@ -275,6 +295,36 @@ describe('the PostgreSQL dev-mode guard (SPEC §5)', () => {
       'a qualified function',
       'SELECT pg_catalog.lower(email) FROM customers',
       'Function pg_catalog.lower is not allowed in dev-mode SQL',
+    ],
+    [
+      'a pg_catalog function written out, though SQL syntax calls it',
+      "SELECT pg_catalog.extract('year', now())",
+      'Function pg_catalog.extract is not allowed in dev-mode SQL',
+    ],
+    [
+      'pg_catalog.btrim written out, though TRIM calls it',
+      'SELECT pg_catalog.btrim(email) FROM customers',
+      'Function pg_catalog.btrim is not allowed in dev-mode SQL',
+    ],
+    [
+      "SQL syntax for a function off the allowlist (SYSTEM_USER: how the server's connection authenticated)",
+      'SELECT SYSTEM_USER',
+      'Function pg_catalog.system_user is not allowed in dev-mode SQL',
+    ],
+    [
+      'SQL syntax for a function off the allowlist (COLLATION FOR)',
+      'SELECT COLLATION FOR (email) FROM customers',
+      'Function pg_catalog.pg_collation_for is not allowed in dev-mode SQL',
+    ],
+    [
+      'SIMILAR TO, whose escape call the parser writes as an explicit one',
+      "SELECT email SIMILAR TO 'a%' FROM customers",
+      'Function pg_catalog.similar_to_escape is not allowed in dev-mode SQL',
+    ],
+    [
+      'EXTRACT in FROM, a table function',
+      'SELECT * FROM EXTRACT(YEAR FROM now())',
+      "Table functions are not allowed (pg_catalog.extract): query the connection's tables",
     ],
     [
       'a placeholder',

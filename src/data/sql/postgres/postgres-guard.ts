@@ -145,7 +145,7 @@ function checkNode(
         if (parts.length !== 1) throw qualifiedSessionFunction(session, parts.slice(0, -1).join('.'))
         break
       }
-      if (parts.length !== 1 || !POSTGRES_ALLOWED_FUNCTIONS.has(name)) {
+      if (!(parts.length === 1 || isSqlSyntaxCall(body, parts)) || !POSTGRES_ALLOWED_FUNCTIONS.has(name)) {
         throw new SqlRefusedError(`Function ${parts.join('.')} is not allowed in dev-mode SQL`)
       }
       break
@@ -154,6 +154,18 @@ function checkNode(
       // Any statement nested in the SELECT that is not a SELECT (a write in WITH is caught above, with its verb).
       if (kind.endsWith('Stmt')) throw new SqlRefusedError('Only a single read-only SELECT statement is accepted')
   }
+}
+
+/**
+ * A call the parser wrote for SQL-standard syntax (`EXTRACT(YEAR FROM d)`,
+ * `TRIM(BOTH ' ' FROM s)`, `ts AT TIME ZONE 'UTC'`): `pg_catalog.<name>` with
+ * funcformat COERCE_SQL_SYNTAX, which a call written out as
+ * `pg_catalog.extract(…)` never gets (COERCE_EXPLICIT_CALL: still refused, as
+ * every qualified name is). Its name resolves in pg_catalog whatever the
+ * search path, so the allowlist decides it as it does an unqualified call.
+ */
+function isSqlSyntaxCall(call: Node, parts: readonly string[]): boolean {
+  return call.funcformat === 'COERCE_SQL_SYNTAX' && parts.length === 2 && parts[0] === 'pg_catalog'
 }
 
 /**

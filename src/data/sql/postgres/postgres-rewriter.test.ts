@@ -47,6 +47,24 @@ describe('rewritePostgresSql', () => {
     expect(result.params).toEqual([100, 7])
   })
 
+  it.each([
+    ['EXTRACT', 'EXTRACT(YEAR FROM amount)'],
+    ['SUBSTRING … FROM … FOR', 'SUBSTRING(amount::text FROM 1 FOR 3)'],
+    ['TRIM', "TRIM(BOTH ' ' FROM amount::text)"],
+    ['POSITION', "POSITION('1' IN amount::text)"],
+    ['OVERLAY', "OVERLAY(amount::text PLACING 'x' FROM 1 FOR 1)"],
+    ['AT TIME ZONE', "now() AT TIME ZONE 'UTC'"],
+  ])('prints %s back in SQL syntax, never as the pg_catalog call the guard refuses', async (_, expression) => {
+    const result = await rewritePostgresSql(
+      `SELECT ${expression} FROM orders`,
+      restrictionsWith('tenant_id = $1'),
+      options,
+    )
+    const head = `SELECT ${expression} FROM ( `
+    expect(result.sql.slice(0, head.length)).toBe(head)
+    expect(result.sql).not.toContain('pg_catalog')
+  })
+
   it('refuses SQL that does not parse', async () => {
     await expect(rewritePostgresSql('SELEC 1', restrictionsWith('tenant_id = $1'), options)).rejects.toMatchObject({
       code: 'SQL_REFUSED',
@@ -57,6 +75,7 @@ describe('rewritePostgresSql', () => {
     ['FETCH FIRST … WITH TIES', 'SELECT id FROM orders ORDER BY amount FETCH FIRST 3 ROWS WITH TIES'],
     ['GROUP BY DISTINCT', 'SELECT id FROM orders GROUP BY DISTINCT ROLLUP (id, amount)'],
     ['a subscript of an ARRAY constructor', 'SELECT (ARRAY[1, 2])[1:1] FROM orders'],
+    ['AT LOCAL, printed as an explicit pg_catalog.timezone call', 'SELECT now() AT LOCAL FROM orders'],
   ])('refuses rather than misprints what pgsql-deparser does not print faithfully: %s', async (_, sql) => {
     await expect(rewritePostgresSql(sql, restrictionsWith('tenant_id = $1'), options)).rejects.toMatchObject({
       code: 'SQL_REFUSED',

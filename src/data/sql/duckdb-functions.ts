@@ -32,7 +32,8 @@ export const DUCKDB_ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
   'strlen', 'substring', 'substr', 'left', 'right', 'trim', 'ltrim', 'rtrim', 'lpad', 'rpad', 'replace',
   'reverse', 'repeat', 'concat', 'concat_ws', 'contains', 'starts_with', 'ends_with', 'prefix', 'suffix',
   'position', 'strpos', 'instr', 'split_part', 'string_split', 'str_split', 'regexp_matches', 'regexp_replace',
-  'regexp_extract', 'regexp_extract_all', 'regexp_full_match', 'like_escape', 'ilike_escape', 'format', 'printf',
+  'regexp_extract', 'regexp_extract_all', 'regexp_full_match', 'like_escape', 'ilike_escape', 'not_like_escape',
+  'not_ilike_escape', 'format', 'printf',
   'ascii', 'chr', 'unicode', 'md5', 'sha256', 'hash', 'levenshtein', 'jaro_winkler_similarity', 'damerau_levenshtein',
   'jaccard', 'hamming', 'mismatches', 'nfc_normalize', 'strip_accents', 'initcap', 'translate', 'to_base64',
   'from_base64', 'bar', 'formatreadablesize', 'format_bytes',
@@ -60,6 +61,20 @@ export const DUCKDB_ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
   'json_keys', 'json_object', 'json_array', 'to_json', 'json_contains', 'json_exists',
   // grouping
   'grouping', 'grouping_id',
+])
+
+/**
+ * The functions DuckDB's parser calls `main.<name>` for its own syntax: list
+ * and struct literals (`[…]`, `{…}`), row constructors, `MAP {…}`, list
+ * comprehensions, `EXTRACT`, `AT TIME ZONE`, `POSITION … IN`, `SUBSTRING`,
+ * `TRIM` and `LIKE … ESCAPE`. The guard accepts that qualifier for these names
+ * only (and only when `DUCKDB_ALLOWED_FUNCTIONS` lists them too).
+ */
+// prettier-ignore
+export const DUCKDB_SYNTAX_FUNCTIONS: ReadonlySet<string> = new Set([
+  'list_value', 'struct_pack', 'row', 'map', 'list_apply', 'list_filter', 'struct_extract', 'date_part',
+  'timezone', 'position', 'substring', 'trim', 'ltrim', 'rtrim', 'like_escape', 'not_like_escape',
+  'ilike_escape', 'not_ilike_escape',
 ])
 
 /** Table and catalog names that are never visible in dev mode, whatever the policy (SPEC §5). */

@@ -1,6 +1,11 @@
 import { isNestingFailure, MAX_NESTING, nestedTooDeeply } from './nesting-limit.js'
 import { SqlRefusedError } from './sql-refused-error.js'
-import { DUCKDB_ALLOWED_FUNCTIONS, DUCKDB_SYSTEM_SCHEMAS, isDuckDbSystemName } from './duckdb-functions.js'
+import {
+  DUCKDB_ALLOWED_FUNCTIONS,
+  DUCKDB_SYNTAX_FUNCTIONS,
+  DUCKDB_SYSTEM_SCHEMAS,
+  isDuckDbSystemName,
+} from './duckdb-functions.js'
 import { foldDuckDbName } from './duckdb-names.js'
 import { DUCKDB_ALLOWED_TYPE_NAMES, DUCKDB_ALLOWED_TYPES } from './duckdb-types.js'
 import { qualifiedSessionFunction, sessionFunctionName, sessionFunctionUnavailable } from './session-functions.js'
@@ -203,7 +208,26 @@ function checkFunction(call: Node, options: GuardOptions): void {
     if (qualifier.length > 0) throw qualifiedSessionFunction(session, qualifier.join('.'))
     return
   }
-  if (qualifier.length > 0 || !DUCKDB_ALLOWED_FUNCTIONS.has(name)) {
+  if (!(qualifier.length === 0 || isSyntaxCall(call, name)) || !DUCKDB_ALLOWED_FUNCTIONS.has(name)) {
     throw new SqlRefusedError(`Function ${name} is not allowed in dev-mode SQL`)
   }
+}
+
+/**
+ * `main.<name>(…)`, with no catalog, for a name DuckDB's parser itself writes
+ * that way for its own syntax (`DUCKDB_SYNTAX_FUNCTIONS`: `[1, 2]` is
+ * `main.list_value`, `{'a': 1}` `main.struct_pack`, `EXTRACT(YEAR FROM d)`
+ * `main.date_part`). The tree cannot tell such a call from the same one
+ * written out, and need not: the binder looks `main` up in the catalogs an
+ * unqualified name is looked up in (temp, the database, system), in that
+ * order, and in no other schema, so the call reaches nothing the unqualified
+ * name could not, and the allowlist decides it alike. Any other qualified
+ * call (`main.abs`, `system.main.list_value`, `pg_catalog.…`) is still refused.
+ */
+function isSyntaxCall(call: Node, name: string): boolean {
+  return (
+    String(call.catalog ?? '') === '' &&
+    foldDuckDbName(String(call.schema ?? '')) === 'main' &&
+    DUCKDB_SYNTAX_FUNCTIONS.has(name)
+  )
 }

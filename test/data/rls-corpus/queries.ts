@@ -837,6 +837,114 @@ export const RLS_CORPUS: readonly RlsCorpusQuery[] = [
   },
   { id: 'TRY_CAST', sql: 'SELECT count(*) FROM orders WHERE TRY_CAST(note AS INTEGER) IS NULL', expect: 'answer' },
 
+  // List, struct and other syntax DuckDB's parser writes as main.<function> calls ([…] is main.list_value)
+  {
+    id: 'list and struct literals',
+    sql: "SELECT id, [id, quantity] AS pair, {'id': id, 'region': region} AS s, [] AS none FROM orders",
+    expect: 'answer',
+    engines: DUCKDB,
+  },
+  {
+    id: 'unnamed list and struct literals keep their column names',
+    sql: "SELECT [id, quantity], {'r': region}, (id, status) FROM orders",
+    expect: 'answer',
+    engines: DUCKDB,
+  },
+  {
+    id: 'list_value and struct_pack written out',
+    sql: 'SELECT list_value(id, quantity) AS l, struct_pack(r := region) AS s FROM orders',
+    expect: 'answer',
+    engines: DUCKDB,
+  },
+  {
+    id: 'IN a list literal, ANY and a subscript',
+    sql: `SELECT id FROM orders
+           WHERE region IN ['EMEA', 'APAC'] AND 'paid' NOT IN [status] AND quantity = ANY([1, 2, 3])
+             AND [region, status][2] <> 'new'`,
+    expect: 'answer',
+    engines: DUCKDB,
+  },
+  {
+    id: 'unnest of a list literal in the select list',
+    sql: 'SELECT id, unnest([quantity, id]) AS v FROM orders',
+    expect: 'answer',
+    engines: DUCKDB,
+  },
+  {
+    id: 'a list comprehension, a map and a nested literal',
+    sql: `SELECT [x * 2 FOR x IN [quantity, 1] IF x > 1] AS doubled, MAP {'q': quantity} AS m,
+                 {'ids': [id, customer_id], 'at': {'d': ordered_at}} AS nested
+            FROM orders`,
+    expect: 'answer',
+    engines: DUCKDB,
+  },
+  {
+    id: 'EXTRACT grouped',
+    sql: 'SELECT extract(year FROM ordered_at) AS y, extract(month FROM ordered_at) AS m, count(*) FROM orders GROUP BY ALL',
+    expect: 'answer',
+    engines: DUCKDB,
+  },
+  {
+    id: 'a hidden column inside a list literal',
+    sql: 'SELECT [name, email] FROM customers',
+    expect: 'refuse',
+    except: ['tenant2', 'analyst'],
+    tags: ['missing'],
+    engines: DUCKDB,
+  },
+  {
+    id: 'probe: cast inside a list literal in WHERE',
+    sql: 'SELECT count(*) FROM orders WHERE [CAST(note AS INTEGER), 1][2] = 1',
+    expect: 'answer',
+    tags: ['probe'],
+    principals: TENANTS,
+    engines: DUCKDB,
+  },
+  {
+    id: 'probe: cast IN a list literal',
+    sql: 'SELECT count(*) FROM orders WHERE CAST(note AS INTEGER) IN [3, 6, 9]',
+    expect: 'answer',
+    tags: ['probe'],
+    principals: TENANTS,
+    engines: DUCKDB,
+  },
+  {
+    id: 'probe: cast inside a struct literal',
+    sql: "SELECT count(*) FROM orders WHERE {'n': CAST(note AS INTEGER)}.n > 0",
+    expect: 'answer',
+    tags: ['probe'],
+    principals: TENANTS,
+    engines: DUCKDB,
+  },
+  {
+    id: 'probe: logarithm of an EXTRACT, negative on tenant 3 only',
+    sql: 'SELECT count(*) FROM orders WHERE ln(extract(year FROM ordered_at) - 2022.5 - tenant_id) < 10',
+    expect: 'answer',
+    tags: ['probe'],
+    principals: TENANTS,
+    engines: DUCKDB,
+  },
+  { id: 'unnest of a list literal in FROM', sql: 'SELECT * FROM unnest([1, 2])', expect: 'refuse', engines: DUCKDB },
+  {
+    id: 'unnest of a row’s values in FROM',
+    sql: 'SELECT * FROM orders, unnest([id, quantity]) AS u(v)',
+    expect: 'refuse',
+    engines: DUCKDB,
+  },
+  { id: 'range in FROM', sql: 'SELECT * FROM range(3)', expect: 'refuse', engines: DUCKDB },
+  {
+    id: 'a file reader given a list literal',
+    sql: "SELECT * FROM read_csv(['/etc/passwd'])",
+    expect: 'refuse',
+    engines: DUCKDB,
+  },
+  {
+    id: 'list_value under a catalog',
+    sql: 'SELECT system.main.list_value(id) FROM orders',
+    expect: 'refuse',
+    engines: DUCKDB,
+  },
+
   // What the guard refuses before any rewriting
   { id: 'table function', sql: "SELECT * FROM read_csv('/etc/passwd')", expect: 'refuse', engines: DUCKDB },
   { id: 'replacement scan of a file', sql: "SELECT * FROM '/etc/passwd'", expect: 'refuse', engines: DUCKDB },

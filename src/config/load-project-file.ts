@@ -48,7 +48,12 @@ export function projectFileFromObject(
   const issue = (path: string, message: string) => issues.push({ path, message })
 
   if (project.security !== undefined) {
-    issues.push(...checkSecurityDefinition(project.security, project.connections.map((c) => c.name)))
+    issues.push(
+      ...checkSecurityDefinition(
+        project.security,
+        project.connections.map((c) => c.name),
+      ),
+    )
   }
   unique(project.connections, 'connections', 'connection', issue)
   unique(project.domains, 'domains', 'domain', issue)

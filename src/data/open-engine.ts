@@ -31,20 +31,23 @@ export class EngineUnavailableError extends GatehouseError<'ENGINE_UNAVAILABLE'>
 
 /** Opens a connection of a project definition, read-only, with every engine-level defence on. */
 export async function openEngine(connection: ConnectionDefinition, options: OpenEngineOptions): Promise<Engine> {
+  let engine: Engine
   if (connection.engine === 'duckdb') {
     try {
-      return await DuckDbEngine.open(connection.path)
+      engine = await DuckDbEngine.open(connection.path)
     } catch (error) {
       throw new EngineUnavailableError(connection.name, (error as Error).message, error)
     }
+  } else {
+    const url = expandVariables(connection.url, options.env)
+    if (!url.ok) throw new EngineUnavailableError(connection.name, `url: ${url.problem}`)
+    engine = PostgresEngine.open(url.value, {
+      statementTimeoutMs: connection.statement_timeout_ms ?? options.statementTimeoutMs,
+      ...(connection.max_connections !== undefined && { maxConnections: connection.max_connections }),
+    })
   }
-  const url = expandVariables(connection.url, options.env)
-  if (!url.ok) throw new EngineUnavailableError(connection.name, `url: ${url.problem}`)
-  const engine = PostgresEngine.open(url.value, {
-    statementTimeoutMs: connection.statement_timeout_ms ?? options.statementTimeoutMs,
-    ...(connection.max_connections !== undefined && { maxConnections: connection.max_connections }),
-  })
-  // A role that could bypass row-level security or write is refused when the connection opens (SPEC §5).
+  // A role that could bypass row-level security or write, or a database file whose functions would run in
+  // place of built-ins, is refused when the connection opens (SPEC §5).
   let problems: string[]
   try {
     problems = await engine.check()
@@ -54,7 +57,8 @@ export async function openEngine(connection: ConnectionDefinition, options: Open
   }
   if (problems.length > 0) {
     await engine.close()
-    throw new EngineUnavailableError(connection.name, `unsafe role: ${problems.join('; ')}`)
+    const what = engine.kind === 'postgres' ? 'role' : 'database'
+    throw new EngineUnavailableError(connection.name, `unsafe ${what}: ${problems.join('; ')}`)
   }
   return engine
 }

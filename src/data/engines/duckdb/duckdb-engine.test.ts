@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { DuckDbEngine } from './duckdb-engine.js'
+import { openEngine } from '../../open-engine.js'
 
 describe('DuckDbEngine', () => {
   let dir: string
@@ -98,5 +99,32 @@ describe('DuckDbEngine', () => {
     const missing = join(dir, 'missing.duckdb')
     await expect(DuckDbEngine.open(missing)).rejects.toMatchObject({ code: 'INPUT_INVALID' })
     expect(existsSync(missing)).toBe(false)
+  })
+
+  it('is refused when its file defines a macro named like an allowed built-in, which would run in its place', async () => {
+    const shadowed = join(dir, 'shadowed.duckdb')
+    const writer = await DuckDBInstance.create(shadowed)
+    const c = await writer.connect()
+    await c.run('CREATE TABLE secrets AS SELECT 1 AS tenant_id, 42 AS secret')
+    // Its body reads a table directly: a call to lower() would leave the row-level rewrite behind.
+    await c.run('CREATE MACRO lower(x) AS (SELECT max(secret) FROM secrets)')
+    await c.run('CREATE MACRO my_own_helper(x) AS x + 1')
+    c.closeSync()
+    writer.closeSync()
+    const unsafe = await DuckDbEngine.open(shadowed)
+    try {
+      expect(await unsafe.check()).toEqual([
+        'the database defines functions named like built-ins (lower), which would run in their place',
+      ])
+    } finally {
+      await unsafe.close()
+    }
+    await expect(
+      openEngine({ name: 'w', engine: 'duckdb', path: shadowed }, { env: {}, statementTimeoutMs: 1000 }),
+    ).rejects.toMatchObject({
+      reason:
+        'unsafe database: the database defines functions named like built-ins (lower), which would run in their place',
+    })
+    expect(await engine.check()).toEqual([])
   })
 })

@@ -19,6 +19,7 @@ import type { RewrittenQuery } from '../../sql/restrictions.js'
 import { parseDuckDbAstJson } from '../../sql/duckdb-ast.js'
 import { guardDuckDbSelect } from '../../sql/duckdb-guard.js'
 import { foldDuckDbName } from '../../sql/duckdb-names.js'
+import { DUCKDB_ALLOWED_FUNCTIONS } from '../../sql/duckdb-functions.js'
 import { isNestingFailure, nestedTooDeeply } from '../../sql/nesting-limit.js'
 import { SqlRefusedError } from '../../sql/sql-refused-error.js'
 import { DuckDbRewriter } from './duckdb-rewriter.js'
@@ -219,10 +220,28 @@ export class DuckDbEngine implements Engine {
     return this.#catalogCache
   }
 
-  /** Opened read-only and locked down by construction: nothing for an operator to fix. */
+  /**
+   * Opened read-only and locked down by construction; what the file itself
+   * holds is checked: a macro named like an allowlisted function would run in
+   * place of the built-in (DuckDB resolves a bare name in the database first),
+   * and its body could read a table outside the row-level rewrite.
+   */
   async check(): Promise<string[]> {
-    await this.#withConnection(undefined, (c) => c.run('SELECT 1'))
-    return []
+    const reader = await this.#withConnection(undefined, (c) =>
+      c.runAndReadAll(
+        // No function call here: one could be the very macro this looks for.
+        `SELECT function_name FROM duckdb_functions() WHERE NOT internal`,
+      ),
+    )
+    const shadowing = (reader.getRowsJson() as string[][])
+      .map(([name]) => String(name).toLowerCase())
+      .filter((name, i, all) => DUCKDB_ALLOWED_FUNCTIONS.has(name) && all.indexOf(name) === i)
+      .sort()
+    return shadowing.length === 0
+      ? []
+      : [
+          `the database defines functions named like built-ins (${shadowing.join(', ')}), which would run in their place`,
+        ]
   }
 
   #tablesCache: Promise<TableInfo[]> | undefined

@@ -7,22 +7,14 @@
 // (pinned to core 1) sends one request at a time over one keep-alive connection, the request kinds
 // interleaved round by round, so every kind sees the same machine. The trivial tool `list_projects`
 // is the floor of the same HTTP + auth + audit path: `data path` = kind − floor.
-import { Agent, request } from 'node:http'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  BENCH_DIR,
-  LOAD_CORE,
-  SERVER_CORE,
-  canPin,
-  launch,
-  mcpHeaders,
-  onCore,
-  stop,
-  stopChildrenOnSignal,
-} from './lib/harness.js'
-import { spawnSync } from 'node:child_process'
+import { BENCH_DIR, SERVER_CORE, launch, onCore, stop, stopChildrenOnSignal } from './lib/harness.js'
+import { pinThisProcessToLoadCore } from './lib/load-core.js'
+import { toolCaller } from './lib/tool-caller.js'
+import { percentiles } from './lib/samples.js'
+import { MONTHLY_REVENUE_EMEA, REVENUE_BY_REGION } from './lib/demo-queries.js'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3000)
 const WARMUP = Math.min(300, ROUNDS)
@@ -33,23 +25,13 @@ const KINDS = [
   {
     name: 'query: revenue by region (120k orders)',
     tool: 'query',
-    args: { domain: 'sales', dimensions: ['region'], measures: ['revenue', 'order_count'] },
+    args: REVENUE_BY_REGION,
     budget: 5,
   },
   {
     name: 'query: monthly revenue, EMEA, 2025, with a join',
     tool: 'query',
-    args: {
-      domain: 'sales',
-      dimensions: ['order_date:month', 'category'],
-      measures: ['revenue'],
-      filters: [
-        { field: 'region', op: '=', value: 'EMEA' },
-        { field: 'order_date', op: 'between', value: ['2025-01-01', '2025-12-31'] },
-      ],
-      order_by: [{ field: 'revenue', direction: 'desc' }],
-      limit: 50,
-    },
+    args: MONTHLY_REVENUE_EMEA,
   },
   {
     name: 'run_sql: revenue by region (120k orders)',
@@ -58,15 +40,7 @@ const KINDS = [
   },
 ]
 
-const pin = canPin()
-if (pin && process.env.BENCH_PINNED !== '1') {
-  // Re-run this process on the load core, so client and server never share one.
-  const result = spawnSync('taskset', ['-c', String(LOAD_CORE), process.execPath, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, BENCH_PINNED: '1' },
-  })
-  process.exit(result.status ?? 1)
-}
+const pin = pinThisProcessToLoadCore()
 
 const work = mkdtempSync(join(tmpdir(), 'gatehouse-bench-latency-'))
 stopChildrenOnSignal(() => rmSync(work, { recursive: true, force: true }))
@@ -76,68 +50,18 @@ const { child, url } = await launch(
   { timeoutMs: 60_000 },
 )
 const key = readFileSync(keyFile, 'utf8')
-const headers = mcpHeaders(key)
-const agent = new Agent({ keepAlive: true, maxSockets: 1 })
-const target = new URL(`${url}/mcp`)
+const caller = toolCaller(url)
 
-function call(kind, id) {
-  const body = JSON.stringify({
-    jsonrpc: '2.0',
-    id,
-    method: 'tools/call',
-    params: { name: kind.tool, arguments: kind.args },
-  })
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint()
-    const req = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname,
-        method: 'POST',
-        agent,
-        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks = []
-        res.on('data', (c) => chunks.push(c))
-        res.on('end', () => {
-          const ms = Number(process.hrtime.bigint() - started) / 1e6
-          const text = Buffer.concat(chunks).toString()
-          if (res.statusCode !== 200)
-            return reject(new Error(`${kind.tool}: HTTP ${res.statusCode} ${text.slice(0, 300)}`))
-          const parsed = JSON.parse(text)
-          if (parsed.result?.isError === true)
-            return reject(new Error(`${kind.tool}: ${parsed.result.content[0].text}`))
-          resolve(ms)
-        })
-      },
-    )
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
 let exitCode = 0
 try {
   const samples = KINDS.map(() => [])
   for (let round = 0; round < ROUNDS + WARMUP; round++) {
     for (const [i, kind] of KINDS.entries()) {
-      const ms = await call(kind, round * KINDS.length + i)
+      const { ms } = await caller.call(key, kind.tool, kind.args)
       if (round >= WARMUP) samples[i].push(ms)
     }
   }
-  const rows = KINDS.map((kind, i) => {
-    const sorted = samples[i].sort((a, b) => a - b)
-    return {
-      kind: kind.name,
-      p50: percentile(sorted, 50),
-      p90: percentile(sorted, 90),
-      p99: percentile(sorted, 99),
-      budget: kind.budget,
-    }
-  })
+  const rows = KINDS.map((kind, i) => ({ kind: kind.name, ...percentiles(samples[i]), budget: kind.budget }))
   const floor = rows[0].p50
   console.log(
     `\n${ROUNDS} rounds after ${WARMUP} warm-up, one connection, ${pin ? 'server core 0, client core 1' : 'unpinned'}\n`,
@@ -159,7 +83,7 @@ try {
   console.error(`broken run: ${error.message}`)
   exitCode = 1
 } finally {
-  agent.destroy()
+  caller.close()
   await stop(child)
   rmSync(work, { recursive: true, force: true })
 }

@@ -9,6 +9,7 @@ import type { CompiledSemanticQuery } from '../data/semantic/compile-semantic-qu
 import { querySignal, rowLimit } from './project-scope.js'
 import { connectionAccess } from './data-security.js'
 import { restrictDomain } from '../authz/domain-visibility.js'
+import { visibleDomains } from '../authz/data-access.js'
 import type { ToolContext } from './tool-definition.js'
 
 /**
@@ -91,6 +92,29 @@ export async function visibleDomain(
   })
   if (visible === undefined) throw domainNotFound(domain.name)
   return visible
+}
+
+/**
+ * The domains of a project as the principal sees them (SLS): each narrowed to
+ * its visible datasets, dimensions and measures, and those with nothing
+ * visible left out. One catalog read per connection.
+ */
+export async function principalDomains(ctx: ToolContext, project: LoadedProject): Promise<DomainDefinition[]> {
+  const domains = visibleDomains(ctx.principal, project.definition)
+  const byConnection = new Map<string, DomainDefinition[]>()
+  for (const domain of domains) {
+    const name = domainConnection(project, domain).name
+    byConnection.set(name, [...(byConnection.get(name) ?? []), domain])
+  }
+  const visible = new Map<DomainDefinition, DomainDefinition | undefined>()
+  for (const [name, group] of byConnection) {
+    const connection = findConnection(project, name) as ConnectionDefinition
+    await ctx.deps.data.use(project, connection, async (engine) => {
+      const access = await connectionAccess(ctx, project, connection, engine)
+      for (const domain of group) visible.set(domain, restrictDomain(domain, access.restrictions, access.catalog))
+    })
+  }
+  return domains.flatMap((d) => visible.get(d) ?? [])
 }
 
 function domainNotFound(name: string): GatehouseError {

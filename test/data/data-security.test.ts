@@ -239,6 +239,12 @@ describe.each(DATA_ENGINES)('data security through the tools on %s', (engine) =>
       ).flatMap((d) => d.dimensions.map((x) => x.name))
     expect(await dimensions('admin')).toContain('email')
     expect(await dimensions('member')).not.toContain('email')
+    // list_domains counts only what the principal sees.
+    const counted = async (who: string) =>
+      ((await call(who, 'list_domains')).structuredContent?.domains as { name: string; dimensions: number }[]).find(
+        (d) => d.name === 'customers',
+      )?.dimensions
+    expect(await counted('member')).toBe(((await counted('admin')) as number) - 1)
     const hidden = await error('member', 'query', {
       domain: 'customers',
       dimensions: ['email'],

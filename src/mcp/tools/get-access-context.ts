@@ -2,7 +2,8 @@ import { z } from 'zod'
 import { defineTool } from '../tool-definition.js'
 import { renderText, responseFormat } from '../response-format.js'
 import { permissionsToObject } from '../../domain/permissions.js'
-import { visibleConnections, visibleDomains } from '../../authz/data-access.js'
+import { visibleConnections } from '../../authz/data-access.js'
+import { principalDomains } from '../data-queries.js'
 
 export const getAccessContext = defineTool({
   name: 'get_access_context',
@@ -13,7 +14,8 @@ export const getAccessContext = defineTool({
   input: z.object({ response_format: responseFormat }),
   permission: null,
   annotations: { readOnlyHint: true, openWorldHint: false },
-  async run(args, { principal, deps }) {
+  async run(args, ctx) {
+    const { principal, deps } = ctx
     const [org, projects, defined] = await Promise.all([
       deps.store.orgs.findById(principal.orgId),
       deps.catalog.projects(principal.orgId, principal.projectIds),
@@ -36,9 +38,11 @@ export const getAccessContext = defineTool({
       scopes: principal.scopes,
       permissions: permissionsToObject(principal.permissions),
       domain_access: principal.domainAccess,
-      visible_domains: defined.flatMap((p) =>
-        visibleDomains(principal, p.definition).map((d) => ({ project: p.name, name: d.name })),
-      ),
+      visible_domains: (
+        await Promise.all(
+          defined.map(async (p) => (await principalDomains(ctx, p)).map((d) => ({ project: p.name, name: d.name }))),
+        )
+      ).flat(),
       visible_connections: defined.flatMap((p) =>
         visibleConnections(principal, p.definition).map((c) => ({ project: p.name, name: c.name, engine: c.engine })),
       ),

@@ -4,9 +4,11 @@ import { readDuckDbAstJson, writeDuckDbAstJson } from '../../sql/duckdb-ast-json
 import { guardDuckDbSelect } from '../../sql/duckdb-guard.js'
 import type { GuardOptions } from '../../sql/duckdb-guard.js'
 import { duckDbExpressionStatement, duckDbExpressionsToName } from '../../sql/duckdb-expression-names.js'
-import { duckDbRestrictedTable, rewriteDuckDbSelect } from '../../sql/duckdb-rewrite.js'
+import { duckDbRestrictedTable } from '../../sql/duckdb-restricted-table.js'
+import { rewriteDuckDbSelect } from '../../sql/duckdb-rewrite.js'
 import { duckDbPredicateFromAst } from '../../sql/duckdb-row-rule.js'
-import type { DuckDbPredicateAsts, DuckDbRewrite, DuckDbRewriteOptions } from '../../sql/duckdb-rewrite.js'
+import type { DuckDbRewrite } from '../../sql/duckdb-rewrite.js'
+import type { DuckDbPredicateAsts, DuckDbRewriteOptions } from '../../sql/duckdb-rewrite-options.js'
 import type {
   ConnectionRestrictions,
   RewrittenQuery,

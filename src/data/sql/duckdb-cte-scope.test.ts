@@ -1,42 +1,19 @@
 import { describe, expect, it } from 'vitest'
-import {
-  col,
-  cte,
-  eq,
-  int,
-  join,
-  param,
-  recursive,
-  render,
-  select,
-  statement,
-  sub,
-  table,
-} from '../../../test/support/duckdb-ast.js'
+import { cte, int, join, recursive, select, statement, sub, table } from '../../../test/support/duckdb-ast.js'
 import type { N } from '../../../test/support/duckdb-ast.js'
+import {
+  O,
+  OPTIONS,
+  ORDERS,
+  PREDICATES,
+  openTable,
+  rewritten as rewrittenUnder,
+} from '../../../test/support/duckdb-rewrite-fixture.js'
 import { rewriteDuckDbSelect } from './duckdb-rewrite.js'
-import type { DuckDbRewriteOptions } from './duckdb-rewrite-options.js'
-import type { ConnectionRestrictions, TableRestriction } from './restrictions.js'
+import type { ConnectionRestrictions } from './restrictions.js'
 
-const TENANT = { policy: 'tenant_scoped', rules: ['by_tenant'], predicate: { sql: 'tenant_id = $1', values: [7] } }
-const OPEN = { ...TENANT, rules: [], predicate: null }
-const RESTRICTIONS: ConnectionRestrictions = {
-  tables: new Map<string, TableRestriction>([
-    [
-      'main.orders',
-      { schema: 'main', table: 'orders', alternatives: [{ ...TENANT, columns: ['id', 'tenant_id', 'amount'] }] },
-    ],
-    ['main.åb', { schema: 'main', table: 'åb', alternatives: [{ ...OPEN, columns: ['x'] }] }],
-  ]),
-}
-const PREDICATES = new Map<string, unknown>([['tenant_id = $1', eq(col('tenant_id'), param(1))]])
-const OPTIONS: DuckDbRewriteOptions = { database: 'warehouse', parameterCount: 0 }
-
-const O = '(SELECT id, tenant_id, amount FROM main.orders WHERE tenant_id = $1)'
-
-function rewritten(node: N): string {
-  return render(rewriteDuckDbSelect(statement(node), RESTRICTIONS, PREDICATES, OPTIONS).ast)
-}
+const RESTRICTIONS: ConnectionRestrictions = { tables: new Map([ORDERS, openTable('main', 'åb', ['x'])]) }
+const rewritten = (node: N): string => rewrittenUnder(node, {}, RESTRICTIONS)
 
 describe('rewriteDuckDbSelect: CTE scoping', () => {
   it.each<[string, N, string]>([

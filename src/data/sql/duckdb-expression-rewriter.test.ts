@@ -1,44 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import {
-  col,
-  eq,
-  int,
-  join,
-  param,
-  render,
-  select,
-  star,
-  statement,
-  sub,
-  table,
-} from '../../../test/support/duckdb-ast.js'
+import { col, eq, int, join, param, select, star, statement, sub, table } from '../../../test/support/duckdb-ast.js'
 import type { N } from '../../../test/support/duckdb-ast.js'
 import { duckDbExpressionsToName } from './duckdb-expression-names.js'
+import { C, O, OPTIONS, PREDICATES, RESTRICTIONS, rewritten } from '../../../test/support/duckdb-rewrite-fixture.js'
 import { rewriteDuckDbSelect } from './duckdb-rewrite.js'
-import type { DuckDbRewriteOptions } from './duckdb-rewrite-options.js'
-import type { ConnectionRestrictions, TableRestriction } from './restrictions.js'
-
-const TENANT = { policy: 'tenant_scoped', rules: ['by_tenant'], predicate: { sql: 'tenant_id = $1', values: [7] } }
-const OPEN = { ...TENANT, rules: [], predicate: null }
-const RESTRICTIONS: ConnectionRestrictions = {
-  tables: new Map<string, TableRestriction>([
-    [
-      'main.orders',
-      { schema: 'main', table: 'orders', alternatives: [{ ...TENANT, columns: ['id', 'tenant_id', 'amount'] }] },
-    ],
-    ['main.customers', { schema: 'main', table: 'customers', alternatives: [{ ...TENANT, columns: ['id', 'name'] }] }],
-    ['sales.orders', { schema: 'sales', table: 'orders', alternatives: [{ ...OPEN, columns: ['id', 'total'] }] }],
-  ]),
-}
-const PREDICATES = new Map<string, unknown>([['tenant_id = $1', eq(col('tenant_id'), param(1))]])
-const OPTIONS: DuckDbRewriteOptions = { database: 'warehouse', parameterCount: 0 }
-
-const O = '(SELECT id, tenant_id, amount FROM main.orders WHERE tenant_id = $1)'
-const C = '(SELECT id, name FROM main.customers WHERE tenant_id = $2)'
-
-function rewritten(node: N, options: Partial<DuckDbRewriteOptions> = {}): string {
-  return render(rewriteDuckDbSelect(statement(node), RESTRICTIONS, PREDICATES, { ...OPTIONS, ...options }).ast)
-}
 
 describe('rewriteDuckDbSelect: expressions', () => {
   it.each<[string, N, string]>([

@@ -7,8 +7,6 @@ import {
   eq,
   int,
   join,
-  param,
-  render,
   select,
   statement,
   sub,
@@ -17,32 +15,10 @@ import {
   window,
 } from '../../../test/support/duckdb-ast.js'
 import type { N } from '../../../test/support/duckdb-ast.js'
+import { C, O, OPTIONS, PREDICATES, RESTRICTIONS, rewritten } from '../../../test/support/duckdb-rewrite-fixture.js'
 import { rewriteDuckDbSelect } from './duckdb-rewrite.js'
-import type { DuckDbRewriteOptions } from './duckdb-rewrite-options.js'
-import type { ConnectionRestrictions, TableRestriction } from './restrictions.js'
 
-const TENANT = { policy: 'tenant_scoped', rules: ['by_tenant'], predicate: { sql: 'tenant_id = $1', values: [7] } }
-const OPEN = { ...TENANT, rules: [], predicate: null }
-const RESTRICTIONS: ConnectionRestrictions = {
-  tables: new Map<string, TableRestriction>([
-    [
-      'main.orders',
-      { schema: 'main', table: 'orders', alternatives: [{ ...TENANT, columns: ['id', 'tenant_id', 'amount'] }] },
-    ],
-    ['main.customers', { schema: 'main', table: 'customers', alternatives: [{ ...TENANT, columns: ['id', 'name'] }] }],
-    ['sales.orders', { schema: 'sales', table: 'orders', alternatives: [{ ...OPEN, columns: ['id', 'total'] }] }],
-  ]),
-}
-const PREDICATES = new Map<string, unknown>([['tenant_id = $1', eq(col('tenant_id'), param(1))]])
-const OPTIONS: DuckDbRewriteOptions = { database: 'warehouse', parameterCount: 0 }
-
-const O = '(SELECT id, tenant_id, amount FROM main.orders WHERE tenant_id = $1)'
-const C = '(SELECT id, name FROM main.customers WHERE tenant_id = $2)'
 const C1 = '(SELECT id, name FROM main.customers WHERE tenant_id = $1)'
-
-function rewritten(node: N): string {
-  return render(rewriteDuckDbSelect(statement(node), RESTRICTIONS, PREDICATES, OPTIONS).ast)
-}
 
 describe('rewriteDuckDbSelect', () => {
   it.each<[string, N, string]>([

@@ -1,4 +1,4 @@
-import pg from 'pg'
+import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PostgresEngine } from '../../src/data/engines/postgres/postgres-engine.js'
 import { guardPostgresSelect } from '../../src/data/sql/postgres/postgres-guard.js'
@@ -7,7 +7,7 @@ import { rewritePostgresSql } from '../../src/data/sql/postgres/postgres-rewrite
 import type { ConnectionRestrictions } from '../../src/data/sql/restrictions.js'
 import { SqlRefusedError } from '../../src/data/sql/sql-refused-error.js'
 import { randomBase62 } from '../../src/domain/ids.js'
-import { PG_ADMIN_URL } from '../support/test-stores.js'
+import { connect, createOracleObjects, dropOracleObjects, urlFor, withClient } from '../support/postgres-rls-oracle.js'
 import { POSTGRES_RLS_CORPUS } from './rls-corpus/postgres.js'
 import type { RlsCase } from './rls-corpus/postgres.js'
 import {
@@ -45,18 +45,13 @@ const READER = `gh_rls_reader_${suffix}`
 const ORACLE = `gh_rls_oracle_${suffix}`
 const WAREHOUSE = `gh_rls_${suffix}`
 const oracleDatabase = (profile: RlsProfile) => `gh_rls_${profile}_${suffix}`
-const databases = [WAREHOUSE, ...RLS_PROFILES.map(oracleDatabase)]
+const scratch = { roles: [READER, ORACLE], databases: [WAREHOUSE, ...RLS_PROFILES.map(oracleDatabase)] }
 
 let gatehouse: Side
 const oracles = new Map<RlsProfile, Side>()
 
 beforeAll(async () => {
-  await withClient(PG_ADMIN_URL, async (admin) => {
-    for (const role of [READER, ORACLE]) {
-      await admin.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE`)
-    }
-    for (const database of databases) await admin.query(`CREATE DATABASE ${database}`)
-  })
+  await createOracleObjects(scratch)
   await withClient(urlFor(undefined, WAREHOUSE), async (db) => {
     for (const statement of warehouseDdl()) await db.query(statement)
     for (const table of WORLD) await insertRows(db, `${table.schema}.${quote(table.name)}`, table)
@@ -79,10 +74,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gatehouse?.client.end()
   for (const oracle of oracles.values()) await oracle.client.end()
-  await withClient(PG_ADMIN_URL, async (admin) => {
-    for (const database of databases) await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-    for (const role of [READER, ORACLE]) await admin.query(`DROP ROLE IF EXISTS ${role}`)
-  })
+  await dropOracleObjects(scratch)
 })
 
 describe('the PostgreSQL RLS oracle', () => {
@@ -223,37 +215,4 @@ async function insertRows(db: pg.Client, target: string, table: WorldTable): Pro
   const tuples = table.rows.map((_, r) => `(${table.columns.map((_, c) => `$${r * width + c + 1}`).join(', ')})`)
   const names = table.columns.map(([c]) => quote(c)).join(', ')
   await db.query(`INSERT INTO ${target} (${names}) VALUES ${tuples.join(', ')}`, table.rows.flat())
-}
-
-async function connect(url: string): Promise<pg.Client> {
-  // Every value stays PostgreSQL's text: numerics, dates and row values compare exactly.
-  const client = new pg.Client({ connectionString: url, types: { getTypeParser: () => (value: string) => value } })
-  try {
-    await client.connect()
-  } catch (error) {
-    throw new Error(
-      `PostgreSQL is required for the RLS oracle and is not reachable at ${url}: ${(error as Error).message}`,
-    )
-  }
-  return client
-}
-
-async function withClient<T>(url: string, body: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = await connect(url)
-  try {
-    return await body(client)
-  } finally {
-    await client.end()
-  }
-}
-
-/** The admin URL's server, with another user (no password: trust auth) and database. */
-function urlFor(user: string | undefined, database: string): string {
-  const url = new URL(PG_ADMIN_URL)
-  if (user !== undefined) {
-    url.username = user
-    url.password = ''
-  }
-  url.pathname = `/${database}`
-  return url.toString()
 }

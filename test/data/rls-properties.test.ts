@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
-import pg from 'pg'
+import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DuckDBInstance } from '@duckdb/node-api'
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api'
@@ -15,7 +15,7 @@ import { rewriteParsedPostgres } from '../../src/data/sql/postgres/postgres-rewr
 import { SqlRefusedError } from '../../src/data/sql/sql-refused-error.js'
 import { GatehouseError } from '../../src/domain/errors.js'
 import { randomBase62 } from '../../src/domain/ids.js'
-import { PG_ADMIN_URL } from '../support/test-stores.js'
+import { connect, createOracleObjects, dropOracleObjects, urlFor, withClient } from '../support/postgres-rls-oracle.js'
 import {
   DEMO_COLUMNS,
   DEMO_PRINCIPALS,
@@ -167,18 +167,13 @@ describe('PostgreSQL: any query over the demo warehouse answers what PostgreSQLâ
   const oracleRole = `gh_props_oracle_${suffix}`
   const warehouse = `gh_props_${suffix}`
   const oracleDatabase = (name: DemoPrincipalName) => `gh_props_${name}_${suffix}`
-  const databases = [warehouse, ...DEMO_PRINCIPALS.map(oracleDatabase)]
+  const scratch = { roles: [reader, oracleRole], databases: [warehouse, ...DEMO_PRINCIPALS.map(oracleDatabase)] }
   let gatehouseClient: pg.Client | undefined
   const oracles = new Map<DemoPrincipalName, pg.Client>()
 
   beforeAll(async () => {
     const rows = await demoRows(fullPath)
-    await withClient(PG_ADMIN_URL, async (admin) => {
-      for (const role of [reader, oracleRole]) {
-        await admin.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE`)
-      }
-      for (const database of databases) await admin.query(`CREATE DATABASE ${database}`)
-    })
+    await createOracleObjects(scratch)
     await withClient(urlFor(undefined, warehouse), async (db) => {
       for (const statement of demoTablesDdl('public')) await db.query(statement)
       await insertRows(db, 'public', rows)
@@ -193,17 +188,17 @@ describe('PostgreSQL: any query over the demo warehouse answers what PostgreSQLâ
         for (const statement of postgresOracleDdl(name, oracleRole)) await db.query(statement)
       })
     }
-    gatehouseClient = await connect(urlFor(reader, warehouse))
-    for (const name of DEMO_PRINCIPALS) oracles.set(name, await connect(urlFor(oracleRole, oracleDatabase(name))))
+    const options = { statementTimeoutMs: 20_000 }
+    gatehouseClient = await connect(urlFor(reader, warehouse), options)
+    for (const name of DEMO_PRINCIPALS) {
+      oracles.set(name, await connect(urlFor(oracleRole, oracleDatabase(name)), options))
+    }
   }, 120_000)
 
   afterAll(async () => {
     await gatehouseClient?.end()
     for (const client of oracles.values()) await client.end()
-    await withClient(PG_ADMIN_URL, async (admin) => {
-      for (const database of databases) await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-      for (const role of [reader, oracleRole]) await admin.query(`DROP ROLE IF EXISTS ${role}`)
-    })
+    await dropOracleObjects(scratch)
   })
 
   async function gatehouse(name: DemoPrincipalName, sql: string): Promise<Outcome> {
@@ -354,41 +349,4 @@ async function insertRows(
       JSON.stringify(list),
     ])
   }
-}
-
-async function connect(url: string): Promise<pg.Client> {
-  // Every value stays PostgreSQL's text: numerics and timestamps compare exactly.
-  const client = new pg.Client({
-    connectionString: url,
-    statement_timeout: 20_000,
-    types: { getTypeParser: () => (value: string) => value },
-  })
-  try {
-    await client.connect()
-  } catch (error) {
-    throw new Error(
-      `PostgreSQL is required for the RLS properties and is not reachable at ${url}: ${(error as Error).message}`,
-    )
-  }
-  return client
-}
-
-async function withClient<T>(url: string, body: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = await connect(url)
-  try {
-    return await body(client)
-  } finally {
-    await client.end()
-  }
-}
-
-/** The admin URL's server, with another user (no password: trust auth) and database. */
-function urlFor(user: string | undefined, database: string): string {
-  const url = new URL(PG_ADMIN_URL)
-  if (user !== undefined) {
-    url.username = user
-    url.password = ''
-  }
-  url.pathname = `/${database}`
-  return url.toString()
 }

@@ -13,31 +13,13 @@ import {
   window,
 } from '../../../test/support/duckdb-ast.js'
 import type { N } from '../../../test/support/duckdb-ast.js'
+import { SESSION, ordersTable } from '../../../test/support/session-functions-fixture.js'
 import { guardDuckDbSelect } from './duckdb-guard.js'
 import { rewriteDuckDbSelect } from './duckdb-rewrite.js'
 import { duckDbSessionExpressions } from './duckdb-session-functions.js'
-import type { ConnectionRestrictions, SessionValues } from './restrictions.js'
+import type { SessionValues } from './restrictions.js'
 
-const SESSION: SessionValues = {
-  username: 'ada',
-  userEmail: 'ada@example.com',
-  userId: 'u_1',
-  orgId: 'org_1',
-  tenantId: 't_1',
-  headers: new Map([['x-region', 'EMEA']]),
-}
-const ORDERS: ConnectionRestrictions['tables'] = new Map([
-  [
-    'main.orders',
-    {
-      schema: 'main',
-      table: 'orders',
-      alternatives: [
-        { policy: 'p', rules: ['r'], columns: ['id', 'owner'], predicate: { sql: 'tenant_id = $1', values: [7] } },
-      ],
-    },
-  ],
-])
+const ORDERS = ordersTable('main')
 const PREDICATES = new Map<string, unknown>([['tenant_id = $1', eq(col('tenant_id'), param(1))]])
 
 /** A call as `json_serialize_sql` writes it (DuckDB 1.5). */

@@ -2,32 +2,14 @@ import { parse } from 'libpg-query'
 import type { ParseResult } from 'libpg-query'
 import { deparseSync } from 'pgsql-deparser'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { ConnectionRestrictions, SessionValues } from '../restrictions.js'
+import { SESSION, ordersTable } from '../../../../test/support/session-functions-fixture.js'
+import type { SessionValues } from '../restrictions.js'
 import { parsePostgres } from './postgres-parser.js'
 import { guardPostgresSelect } from './postgres-guard.js'
 import { rewritePostgresSelect } from './postgres-rewrite.js'
 import type { PredicateAsts } from './postgres-rewrite.js'
 
-const SESSION: SessionValues = {
-  username: 'ada',
-  userEmail: 'ada@example.com',
-  userId: 'u_1',
-  orgId: 'org_1',
-  tenantId: 't_1',
-  headers: new Map([['x-region', 'EMEA']]),
-}
-const TABLES: ConnectionRestrictions['tables'] = new Map([
-  [
-    'public.orders',
-    {
-      schema: 'public',
-      table: 'orders',
-      alternatives: [
-        { policy: 'p', rules: ['r'], columns: ['id', 'owner'], predicate: { sql: 'tenant_id = $1', values: [7] } },
-      ],
-    },
-  ],
-])
+const TABLES = ordersTable('public')
 const ORDERS = (n: number) =>
   `(SELECT orders.id, orders.owner FROM public.orders WHERE orders.tenant_id = $${n} OFFSET 0) AS orders`
 

@@ -1,18 +1,26 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { DuckDBInstance } from '@duckdb/node-api'
 import pg from 'pg'
 import type { Engine } from '../../src/data/engine.js'
 import { DuckDbEngine } from '../../src/data/engines/duckdb/duckdb-engine.js'
 import { PostgresEngine } from '../../src/data/engines/postgres/postgres-engine.js'
 import { QUERY_STOPPED } from '../../src/data/query-failed-error.js'
-import type { ConnectionRestrictions, RowAlternative } from '../../src/data/sql/restrictions.js'
+import { parsePostgres } from '../../src/data/sql/postgres/postgres-parser.js'
+import type { ConnectionRestrictions, RowAlternative, SessionValues } from '../../src/data/sql/restrictions.js'
 import { GatehouseError } from '../../src/domain/errors.js'
 import { randomBase62 } from '../../src/domain/ids.js'
 import { freshStoreUrl } from '../support/test-stores.js'
 import type { TestStoreUrl } from '../support/test-stores.js'
+
+// Each PostgreSQL plan starts with a parse: counting parses counts plans.
+vi.mock('../../src/data/sql/postgres/postgres-parser.js', async (original) => {
+  const actual = await original<{ parsePostgres: typeof parsePostgres }>()
+  return { parsePostgres: vi.fn(actual.parsePostgres) }
+})
+const postgresParses = vi.mocked(parsePostgres)
 
 /**
  * `Engine.restrictedQuery` and `Engine.rewrite` on both engines, over the same
@@ -40,12 +48,15 @@ function alternative(columns: string[], predicate: RowAlternative['predicate'], 
 }
 
 /** EU orders, EU and APAC customers, every number; `ssn` and `salaries` do not exist. */
-function restrictionsIn(schema: string): ConnectionRestrictions {
+function restrictionsIn(schema: string, orderRegion = 'EU', session?: SessionValues): ConnectionRestrictions {
   const table = (name: string, alternatives: RowAlternative[]) =>
     [`${schema}.${name}`, { schema, table: name, alternatives }] as const
   return {
+    ...(session === undefined ? {} : { session }),
     tables: new Map([
-      table('orders', [alternative(['id', 'region', 'amount'], { sql: 'region = $1', values: ['EU'] }, ['eu_only'])]),
+      table('orders', [
+        alternative(['id', 'region', 'amount'], { sql: 'region = $1', values: [orderRegion] }, ['eu_only']),
+      ]),
       table('customers', [
         alternative(['id', 'region', 'name'], { sql: 'region = $1 OR region = $2', values: ['EU', 'APAC'] }, [
           'eu_apac',
@@ -286,5 +297,80 @@ describe.each(['duckdb', 'postgres'] as const)('a restricted query on %s', (kind
       )
       expect(refused).toEqual(await failure(run('SELECT * FROM salaries')))
     })
+  })
+})
+
+/**
+ * `PostgresEngine` plans a query once per text and shape of restrictions
+ * (`PostgresPlanCache`): principals whose restrictions differ only in values
+ * share the plan, and each call binds its own.
+ */
+describe('a PostgreSQL query plan', () => {
+  let setup: Setup
+  beforeAll(async () => {
+    setup = await postgresSetup()
+  })
+  afterAll(async () => {
+    await setup?.close()
+  })
+
+  const run = (sql: string, restrictions: ConnectionRestrictions) =>
+    setup.engine.restrictedQuery(sql, { restrictions, guard: GUARD, maxRows: 100 })
+  const session = (tenantId: string): SessionValues => ({
+    username: null,
+    userEmail: null,
+    userId: null,
+    orgId: 'org',
+    tenantId,
+    headers: new Map(),
+  })
+
+  it('serves principals whose restrictions differ only in values, each with its own rows', async () => {
+    const sql = 'SELECT o.id, o.region FROM orders o WHERE o.amount > 5 ORDER BY o.id'
+    postgresParses.mockClear()
+    const eu = await run(sql, restrictionsIn('public', 'EU'))
+    const us = await run(sql, restrictionsIn('public', 'US'))
+    const apac = await run(sql, restrictionsIn('public', 'APAC'))
+    expect(postgresParses).toHaveBeenCalledTimes(1)
+    expect(eu.result.rows).toEqual([
+      [1, 'EU'],
+      [2, 'EU'],
+      [5, 'EU'],
+    ])
+    expect(us.result.rows).toEqual([[3, 'US']])
+    expect(apac.result.rows).toEqual([[4, 'APAC']])
+  })
+
+  it('binds each call’s get_tenant_id() through the same plan', async () => {
+    const sql = 'SELECT get_tenant_id() AS tenant, count(*) AS n FROM orders'
+    postgresParses.mockClear()
+    const globex = await run(sql, restrictionsIn('public', 'EU', session('globex')))
+    const initech = await run(sql, restrictionsIn('public', 'US', session('initech')))
+    expect(postgresParses).toHaveBeenCalledTimes(1)
+    expect(globex.result.rows).toEqual([['globex', 3]])
+    expect(initech.result.rows).toEqual([['initech', 1]])
+  })
+
+  it('plans a query anew under another shape of restrictions', async () => {
+    const sql = 'SELECT count(*) AS n FROM orders'
+    postgresParses.mockClear()
+    expect((await run(sql, restrictionsIn('public', 'EU'))).result.rows).toEqual([[3]])
+    const everyRow = new Map(restrictionsIn('public').tables)
+    everyRow.set('public.orders', {
+      schema: 'public',
+      table: 'orders',
+      alternatives: [alternative(['id', 'region', 'amount'], null, [])],
+    })
+    expect((await run(sql, { tables: everyRow })).result.rows).toEqual([[5]])
+    expect(postgresParses).toHaveBeenCalledTimes(2)
+  })
+
+  it('plans a query longer than 20,000 characters on every call', async () => {
+    const sql = `SELECT count(*) AS n FROM orders WHERE ${Array.from({ length: 2000 }, (_, i) => `id <> ${i + 10}`).join(' AND ')}`
+    expect(sql.length).toBeGreaterThan(20_000)
+    postgresParses.mockClear()
+    expect((await run(sql, restrictionsIn('public', 'EU'))).result.rows).toEqual([[3]])
+    expect((await run(sql, restrictionsIn('public', 'US'))).result.rows).toEqual([[1]])
+    expect(postgresParses).toHaveBeenCalledTimes(2)
   })
 })

@@ -16,7 +16,7 @@ import { QUERY_DATA_ERROR, QUERY_ENGINE_ERROR, QUERY_STOPPED, QueryFailedError }
 import { parsePostgres } from '../../sql/postgres/postgres-parser.js'
 import { guardPostgresSelect } from '../../sql/postgres/postgres-guard.js'
 import type { PostgresCatalog } from '../../sql/postgres/postgres-guard.js'
-import { rewriteParsedPostgres } from '../../sql/postgres/postgres-rewriter.js'
+import { PostgresPlanCache } from '../../sql/postgres/postgres-plan-cache.js'
 
 export interface PostgresEngineOptions {
   readonly statementTimeoutMs: number
@@ -39,6 +39,7 @@ export class PostgresEngine implements Engine {
   readonly kind = 'postgres'
   readonly #pool: pg.Pool
   readonly #statementTimeoutMs: number
+  readonly #plans = new PostgresPlanCache()
   #typeNames: Map<number, string> | undefined
   #closed = false
 
@@ -95,14 +96,14 @@ export class PostgresEngine implements Engine {
     return { result, appliedRules: rewritten.appliedRules }
   }
 
-  /** Parsed once: the guard, over the visible tables only, and the rewrite read the same tree. */
+  /**
+   * Parsed once, when the query is first planned under this shape of restrictions: the guard, over the visible
+   * tables only, and the rewrite read the same tree; later calls only bind their values (`PostgresPlanCache`).
+   */
   async rewrite(sql: string, options: RewriteOptions): Promise<RewrittenQuery> {
     this.#assertOpen()
-    const ast = await parsePostgres(sql)
     const { database, defaultSchema } = await this.#catalog()
-    const visible = { database, defaultSchema, tables: new Set(options.restrictions.tables.keys()) }
-    guardPostgresSelect(ast, visible, { ...options.guard, sessionFunctions: true })
-    return rewriteParsedPostgres(ast, options.restrictions, { database, defaultSchema, params: options.params })
+    return this.#plans.rewrite(sql, { ...options, database, defaultSchema })
   }
 
   /** The dev-mode guard on PostgreSQL's own grammar (libpg-query), against this role's readable tables. */

@@ -51,9 +51,10 @@ export async function connectionAccess(
   return { ...access, restrictions: { ...access.restrictions, session: sessionValues(ctx, options) } }
 }
 
+/** A principal's access to one connection, for the catalog it was resolved against (without the call's session). */
 interface Resolved {
   readonly tables: readonly TableInfo[]
-  readonly access: Omit<ConnectionAccess, 'restrictions'> & { readonly restrictions: ConnectionRestrictions }
+  readonly access: ConnectionAccess
 }
 
 const resolved = new WeakMap<Principal, Map<string, Resolved>>()
@@ -64,7 +65,7 @@ function resolve(
   connection: ConnectionDefinition,
   engine: Engine,
   tables: readonly TableInfo[],
-): Resolved['access'] {
+): ConnectionAccess {
   const catalog: CatalogView = {
     defaultSchema: DEFAULT_SCHEMA[engine.kind],
     tables: tables.map((t) => ({

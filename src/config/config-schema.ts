@@ -3,6 +3,7 @@ import { authSchema } from './auth-config-schema.js'
 import { integer, section, text } from './config-fields.js'
 import type { DeepReadonly } from './deep-freeze.js'
 import { isIpOrCidr, isLoopbackHost, parseUrl } from './network-address.js'
+import { isForbiddenHeader } from '../domain/request-headers.js'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
@@ -57,12 +58,9 @@ const pem = (what: string) =>
     error: `expected the PEM text of the ${what}; write file:/path/to/file.pem to read it from a file`,
   })
 
-/** Headers that carry credentials or that a proxy sets: never readable from SQL, whatever the config says. */
-export const UNREADABLE_HEADER = /^(authorization|cookie|proxy-.*|forwarded|x-forwarded-.*|x-real-ip)$/i
-
 const sqlRequestHeader = text()
   .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'expected an HTTP header name' })
-  .refine((name) => !UNREADABLE_HEADER.test(name), {
+  .refine((name) => !isForbiddenHeader(name), {
     error:
       'credential and proxy headers (Authorization, Cookie, Proxy-*, Forwarded, X-Forwarded-*, X-Real-IP) cannot be read from SQL',
   })

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { SessionValues } from './restrictions.js'
-import {
-  isForbiddenHeader,
-  sessionCall,
-  sessionCallKey,
-  sessionFunctionName,
-  sessionValue,
-} from './session-functions.js'
+import { sessionCall, sessionCallKey, sessionFunctionName, sessionValue } from './session-functions.js'
 import type { SessionCallSyntax } from './session-functions.js'
 
 const SESSION: SessionValues = {
@@ -118,27 +112,6 @@ describe('sessionCall', () => {
     expect(sessionCall(call('get_user_external_token'), { ...SESSION, externalToken: null })).toEqual({
       fn: 'get_user_external_token',
     })
-  })
-})
-
-describe('isForbiddenHeader', () => {
-  it.each([
-    'authorization',
-    'Authorization',
-    'COOKIE',
-    'proxy-authorization',
-    'Proxy-Authenticate',
-    'forwarded',
-    'x-forwarded-for',
-    'X-Forwarded-Host',
-    'x-forwarded-proto',
-    'x-real-ip',
-  ])('refuses %s whatever the allowlist', (name) => {
-    expect(isForbiddenHeader(name)).toBe(true)
-  })
-
-  it.each(['x-region', 'x-team', 'accept-language', 'x-forwarded', 'cookies-consent'])('allows %s', (name) => {
-    expect(isForbiddenHeader(name)).toBe(false)
   })
 })
 

@@ -1,5 +1,6 @@
 import type { SessionValues } from './restrictions.js'
 import { SqlRefusedError } from './sql-refused-error.js'
+import { isForbiddenHeader } from '../../domain/request-headers.js'
 
 /** SPEC §5's SQL functions without arguments, and the field of `SessionValues` each returns. */
 const FIELDS = {
@@ -44,21 +45,6 @@ function fold(name: string): string {
 export function sessionFunctionName(name: string): SessionFunctionName | undefined {
   const folded = fold(name)
   return folded === 'get_request_header' || Object.hasOwn(FIELDS, folded) ? (folded as SessionFunctionName) : undefined
-}
-
-/**
- * Headers no allowlist can expose (SPEC §5): credentials (`Authorization`,
- * `Cookie`, `Proxy-Authorization`) and what proxies write about the client
- * (`Forwarded`, `X-Forwarded-*`, `X-Real-IP`), which a client can forge when
- * no proxy strips them.
- */
-export function isForbiddenHeader(name: string): boolean {
-  const header = fold(name)
-  return (
-    ['authorization', 'cookie', 'forwarded', 'x-real-ip'].includes(header) ||
-    header.startsWith('proxy-') ||
-    header.startsWith('x-forwarded-')
-  )
 }
 
 /** An HTTP field name (RFC 9110 §5.1: a token), ASCII only, so no Unicode case mapping can reach a forbidden name. */

@@ -163,7 +163,8 @@ export function grantedAccess(
   return result
 }
 
-function qualified(name: string, defaultSchema: string): string {
+/** A policy's table name as the catalog keys it: `schema.table`, lower-case, a bare name in the default schema. */
+export function policyTableKey(name: string, defaultSchema: string): string {
   const lower = name.toLowerCase()
   return lower.includes('.') ? lower : `${defaultSchema}.${lower}`
 }
@@ -176,14 +177,14 @@ function alternativeFor(
 ): RowAlternative | undefined {
   const key = `${table.schema}.${table.name}`
   if (policy.schemas !== undefined && !policy.schemas.some((s) => s.toLowerCase() === table.schema)) return undefined
-  const include = policy.tables?.include?.map((t) => qualified(t, defaultSchema))
-  const exclude = policy.tables?.exclude?.map((t) => qualified(t, defaultSchema))
+  const include = policy.tables?.include?.map((t) => policyTableKey(t, defaultSchema))
+  const exclude = policy.tables?.exclude?.map((t) => policyTableKey(t, defaultSchema))
   if (include !== undefined && !include.includes(key)) return undefined
   if (exclude?.includes(key) === true) return undefined
 
   let columns = [...table.columns]
   for (const [name, filter] of Object.entries(policy.columns ?? {})) {
-    if (qualified(name, defaultSchema) !== key) continue
+    if (policyTableKey(name, defaultSchema) !== key) continue
     const inc = filter.include?.map((c) => c.toLowerCase())
     const exc = filter.exclude?.map((c) => c.toLowerCase())
     columns = columns.filter((c) => (inc === undefined || inc.includes(c)) && !(exc?.includes(c) ?? false))
@@ -204,7 +205,7 @@ function alternativeFor(
 
 function ruleMatches(rule: RowRuleDefinition, table: CatalogView['tables'][number], defaultSchema: string): boolean {
   if (rule.tables !== undefined)
-    return rule.tables.some((t) => qualified(t, defaultSchema) === `${table.schema}.${table.name}`)
+    return rule.tables.some((t) => policyTableKey(t, defaultSchema) === `${table.schema}.${table.name}`)
   return rule.match !== undefined && table.columns.includes(rule.match.column.toLowerCase())
 }
 

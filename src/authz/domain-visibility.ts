@@ -1,5 +1,6 @@
 import type { DomainDefinition } from '../config/project-file-schema.js'
 import type { ConnectionRestrictions } from '../data/sql/restrictions.js'
+import { policyTableKey } from './access-policy.js'
 import type { CatalogView } from './access-policy.js'
 
 /**
@@ -18,7 +19,7 @@ export function restrictDomain(
   const hiddenColumns = new Map<string, ReadonlySet<string>>()
   const datasets = domain.datasets.flatMap((dataset) => {
     if (dataset.table === undefined) return [dataset]
-    const key = qualified(dataset.table, catalog.defaultSchema)
+    const key = policyTableKey(dataset.table, catalog.defaultSchema)
     const restriction = restrictions.tables.get(key)
     if (restriction === undefined) return []
     const visible = new Set(restriction.alternatives.flatMap((a) => a.columns))
@@ -43,11 +44,6 @@ export function restrictDomain(
     return kept.has(dataset) && hiddenColumns.get(dataset)?.has(column.toLowerCase()) !== true
   }
   return { ...domain, datasets, joins: domain.joins.filter((j) => usable(j.from) && usable(j.to)) }
-}
-
-function qualified(name: string, defaultSchema: string): string {
-  const lower = name.toLowerCase()
-  return lower.includes('.') ? lower : `${defaultSchema}.${lower}`
 }
 
 /**

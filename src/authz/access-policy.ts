@@ -7,6 +7,7 @@ import type {
   RowRuleDefinition,
   SecurityDefinition,
 } from '../config/security-schema.js'
+import { policyTableKey } from '../config/security-schema.js'
 import type { ConnectionRestrictions, RowAlternative, TableRestriction } from '../data/sql/restrictions.js'
 import { andPredicates, bindTemplate } from '../data/sql/row-predicate.js'
 import type { ParamValue } from '../data/sql/row-predicate.js'
@@ -161,12 +162,6 @@ export function grantedAccess(
     result.set(connection, { tables: new Map<string, TableRestriction>(tables) })
   }
   return result
-}
-
-/** A policy's table name as the catalog keys it: `schema.table`, lower-case, a bare name in the default schema. */
-export function policyTableKey(name: string, defaultSchema: string): string {
-  const lower = name.toLowerCase()
-  return lower.includes('.') ? lower : `${defaultSchema}.${lower}`
 }
 
 function alternativeFor(

@@ -1,6 +1,6 @@
 import type { DomainDefinition } from '../config/project-file-schema.js'
 import type { ConnectionRestrictions } from '../data/sql/restrictions.js'
-import { policyTableKey } from './access-policy.js'
+import { policyTableKey } from '../config/security-schema.js'
 import type { CatalogView } from './access-policy.js'
 
 /**

@@ -105,3 +105,14 @@ export type PolicyDefinition = SecurityDefinition['policies'][number]
 export type AssignmentDefinition = SecurityDefinition['assignments'][number]
 export type RowRuleDefinition = NonNullable<PolicyDefinition['rows']>[number]
 export type ParamValueDefinition = z.infer<typeof paramValueSchema>
+
+/**
+ * A policy's table name as the catalog keys it: `schema.table`, lower-case; a
+ * bare name is in the connection's default schema (the one a bare name in a
+ * query resolves to), never "any schema", so a name means the same table to
+ * `apply`, to the policies and to the query.
+ */
+export function policyTableKey(name: string, defaultSchema: string): string {
+  const lower = name.toLowerCase()
+  return lower.includes('.') ? lower : `${defaultSchema.toLowerCase()}.${lower}`
+}

@@ -91,6 +91,8 @@ export interface Engine extends AsyncDisposable {
   rewrite(sql: string, options: RewriteOptions): Promise<RewrittenQuery>
   /** Why this connection must not be used (e.g. a PostgreSQL superuser role); empty when it is safe. */
   check(): Promise<string[]>
+  /** The schema a bare table name resolves to: DuckDB's `main`, the PostgreSQL role's `current_schema()`. */
+  defaultSchema(): Promise<string>
   /** User tables of the connection's catalog, without system schemas. */
   tables(): Promise<TableInfo[]>
   close(): Promise<void>

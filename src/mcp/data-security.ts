@@ -18,9 +18,6 @@ export interface ConnectionAccess {
   readonly catalog: CatalogView
 }
 
-/** The schema a bare table name means on each engine. */
-const DEFAULT_SCHEMA: Readonly<Record<Engine['kind'], string>> = { duckdb: 'main', postgres: 'public' }
-
 /** A live PostgreSQL catalog is read again after this long; DuckDB files are read-only and cache their own. */
 const CATALOG_TTL_MS = 30_000
 
@@ -38,13 +35,13 @@ export async function connectionAccess(
   engine: Engine,
   options: { readonly externalToken?: string | null } = {},
 ): Promise<ConnectionAccess> {
-  const tables = await catalogTables(engine)
+  const [tables, defaultSchema] = await Promise.all([catalogTables(engine), engine.defaultSchema()])
   const key = `${project.id}/${project.digest}/${connection.name}`
   let byConnection = resolved.get(ctx.principal)
   if (byConnection === undefined) resolved.set(ctx.principal, (byConnection = new Map()))
   let entry = byConnection.get(key)
-  if (entry === undefined || entry.tables !== tables) {
-    entry = { tables, access: resolve(ctx.principal, project, connection, engine, tables) }
+  if (entry === undefined || entry.tables !== tables || entry.access.catalog.defaultSchema !== defaultSchema) {
+    entry = { tables, access: resolve(ctx.principal, project, connection, defaultSchema, tables) }
     byConnection.set(key, entry)
   }
   const access = entry.access
@@ -63,11 +60,11 @@ function resolve(
   principal: Principal,
   project: LoadedProject,
   connection: ConnectionDefinition,
-  engine: Engine,
+  defaultSchema: string,
   tables: readonly TableInfo[],
 ): ConnectionAccess {
   const catalog: CatalogView = {
-    defaultSchema: DEFAULT_SCHEMA[engine.kind],
+    defaultSchema: defaultSchema.toLowerCase(),
     tables: tables.map((t) => ({
       schema: t.schema.toLowerCase(),
       name: t.name.toLowerCase(),

@@ -35,8 +35,12 @@ describe.each(DATA_ENGINES)('apply checks the security section against the %s ca
           columns: { [`${schema}.customers`]: { exclude: ['email', 'phone'] } },
           rows: [
             { name: 'by_tenant', match: { column: 'tenant_id' }, expression: 'tenant_id = {{ tenant_id }}' },
-            { name: 'by_region', tables: ['orders'], expression: 'region IN ({{ regions }}) AND amount >= 0' },
-            { name: 'reference', tables: ['products', 'regions'], expression: 'true' },
+            {
+              name: 'by_region',
+              tables: [`${schema}.orders`],
+              expression: 'region IN ({{ regions }}) AND amount >= 0',
+            },
+            { name: 'reference', tables: [`${schema}.products`, `${schema}.regions`], expression: 'true' },
           ],
         },
       ],
@@ -48,8 +52,8 @@ describe.each(DATA_ENGINES)('apply checks the security section against the %s ca
   it.each([
     [{ tables: { exclude: ['nope'] } }, 'security.policies[0].tables.exclude[0]', 'table nope does not exist'],
     [
-      { columns: { customers: { exclude: ['ssn'] } } },
-      'security.policies[0].columns.customers.exclude[0]',
+      { columns: { [`${schema}.customers`]: { exclude: ['ssn'] } } },
+      `security.policies[0].columns.${schema}.customers.exclude[0]`,
       'no column "ssn"',
     ],
     [
@@ -58,12 +62,12 @@ describe.each(DATA_ENGINES)('apply checks the security section against the %s ca
       'org_key',
     ],
     [
-      { rows: [{ name: 'r', tables: ['orders'], expression: 'tenantid = {{ t }}' }] },
+      { rows: [{ name: 'r', tables: [`${schema}.orders`], expression: 'tenantid = {{ t }}' }] },
       'security.policies[0].rows[0].expression',
       'on ',
     ],
     [
-      { rows: [{ name: 'r', tables: ['orders'], expression: 'read_text(region) IS NULL' }] },
+      { rows: [{ name: 'r', tables: [`${schema}.orders`], expression: 'read_text(region) IS NULL' }] },
       'security.policies[0].rows[0].expression',
       'on ',
     ],
@@ -73,5 +77,22 @@ describe.each(DATA_ENGINES)('apply checks the security section against the %s ca
     expect(issues).toEqual(
       expect.arrayContaining([expect.objectContaining({ path, message: expect.stringContaining(message) })]),
     )
+  })
+
+  it('reads a bare table name in the default schema only, as a query reads it', async () => {
+    // DuckDB's default schema is main; the PostgreSQL role's is public, where the warehouse has no table.
+    const security = securitySchema.parse({
+      policies: [{ name: 'p', connections: ['warehouse'], tables: { exclude: ['audit_trail'] } }],
+    })
+    const issues = await checkProjectSecurity(security, engines)
+    if (kind === 'duckdb') expect(issues).toEqual([])
+    else {
+      expect(issues).toEqual([
+        {
+          path: 'security.policies[0].tables.exclude[0]',
+          message: 'table audit_trail does not exist in warehouse (or cannot be read)',
+        },
+      ])
+    }
   })
 })

@@ -1,10 +1,10 @@
 import type { ConfigIssue } from '../../config/config-issue.js'
 import type { SecurityDefinition } from '../../config/security-schema.js'
+import { policyTableKey } from '../../config/security-schema.js'
 import { bindTemplate } from '../sql/row-predicate.js'
 import type { ParamValue } from '../sql/row-predicate.js'
 import { templateNames } from '../../config/check-security-definition.js'
 import type { Engine, TableInfo } from '../engine.js'
-import { tablesNamed } from '../table-name.js'
 
 /**
  * `apply`'s catalog checks of the `security` section (SPEC §3.2): every table
@@ -21,13 +21,22 @@ export async function checkProjectSecurity(
   const issues: ConfigIssue[] = []
   const issue = (path: string, message: string) => issues.push({ path: `${at}.${path}`, message })
   const catalogs = new Map<string, readonly TableInfo[]>()
-  for (const [name, engine] of engines) catalogs.set(name, await engine.tables())
+  const defaultSchemas = new Map<string, string>()
+  for (const [name, engine] of engines) {
+    catalogs.set(name, await engine.tables())
+    defaultSchemas.set(name, await engine.defaultSchema())
+  }
 
   for (const [p, policy] of security.policies.entries()) {
     const tablesOf = policy.connections.flatMap((c) =>
       (catalogs.get(c) ?? []).map((t) => ({ connection: c, table: t })),
     )
-    const find = (name: string) => tablesOf.filter(({ table }) => tablesNamed([table], name).length > 0)
+    // A bare name is in the connection's default schema, as the policies and queries resolve it.
+    const find = (name: string) =>
+      tablesOf.filter(
+        ({ connection, table }) =>
+          `${table.schema}.${table.name}`.toLowerCase() === policyTableKey(name, defaultSchemas.get(connection) ?? ''),
+      )
     const mustExist = (name: string, path: string) => {
       if (find(name).length === 0) {
         issue(path, `table ${name} does not exist in ${policy.connections.join(', ')} (or cannot be read)`)

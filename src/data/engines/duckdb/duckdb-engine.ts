@@ -244,6 +244,11 @@ export class DuckDbEngine implements Engine {
         ]
   }
 
+  /** A read-only file has no search path to set: bare names are in `main`, as DuckDB's binder resolves them. */
+  defaultSchema(): Promise<string> {
+    return Promise.resolve('main')
+  }
+
   #tablesCache: Promise<TableInfo[]> | undefined
 
   /** Read once: the catalog of a file opened read-only cannot change while it is open. */

@@ -38,6 +38,25 @@ describe('PostgresEngine', () => {
     await admin.end()
   })
 
+  it('resolves bare table names in the role’s current schema, which its search_path decides', async () => {
+    expect(await engine.defaultSchema()).toBe('public')
+    const admin = new pg.Client({ connectionString: database.url })
+    await admin.connect()
+    await admin.query(`CREATE SCHEMA sales; GRANT USAGE ON SCHEMA sales TO ${reader}`)
+    await admin.query(`ALTER ROLE ${reader} SET search_path = sales, public`)
+    await admin.end()
+    const scoped = PostgresEngine.open(readerUrl, { statementTimeoutMs: 500 })
+    try {
+      expect(await scoped.defaultSchema()).toBe('sales')
+    } finally {
+      await scoped.close()
+      const reset = new pg.Client({ connectionString: database.url })
+      await reset.connect()
+      await reset.query(`ALTER ROLE ${reader} RESET search_path`)
+      await reset.end()
+    }
+  })
+
   it('accepts a plain read-only role', async () => {
     expect(await engine.check()).toEqual([])
   })

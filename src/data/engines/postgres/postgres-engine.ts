@@ -192,6 +192,10 @@ export class PostgresEngine implements Engine {
     }
   }
 
+  async defaultSchema(): Promise<string> {
+    return (await this.#catalog()).defaultSchema
+  }
+
   async tables(): Promise<TableInfo[]> {
     const { rows } = await this.#pool.query<{
       schema: string

@@ -373,6 +373,7 @@ describe('SQL functions of the caller (SPEC §5)', () => {
 describe('default deny', () => {
   let warehouse: Warehouse
   let server: TestServer
+  let key: string
 
   beforeAll(async () => {
     warehouse = await demoWarehouse('duckdb', 100)
@@ -380,22 +381,28 @@ describe('default deny', () => {
     const acme = await seedOrg(server.server.store)
     const { security: _, ...unsecured } = warehouse.project
     await applyDemoProject(server.server.store, acme, { ...warehouse, project: unsecured })
-    const key = (await createKey(server.server.store, acme, { permissions: 'data:read,domains:read,sql:read' })).key
-    tokens.admin = key
+    key = (await createKey(server.server.store, acme, { permissions: 'data:read,domains:read,sql:read' })).key
   }, 60_000)
   afterAll(async () => {
     await server?.close()
     await warehouse?.close()
   })
-  const tokens: Record<string, string> = {}
 
   it('gives even an admin no connection, domain or tool of a project without security policies', async () => {
     const list = async (tool: string) => {
-      const response = await mcpPost(server.url, callTool(tool), { authorization: `Bearer ${tokens.admin}` })
+      const response = await mcpPost(server.url, callTool(tool), { authorization: `Bearer ${key}` })
       return ((await response.json()) as { result: ToolAnswer }).result.structuredContent
     }
     expect(await list('list_connections')).toEqual({ connections: [] })
     expect(await list('list_domains')).toEqual({ domains: [] })
+    const listed = await mcpPost(
+      server.url,
+      { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      { authorization: `Bearer ${key}` },
+    )
+    const tools = ((await listed.json()) as { result: { tools: { name: string }[] } }).result.tools
+    expect(tools.map((t) => t.name)).toContain('run_sql')
+    expect(tools.map((t) => t.name)).not.toContain('top_customers')
   })
 })
 
